@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/entraide/entraide/internal/config"
+	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/jobs"
+	"github.com/entraide/entraide/internal/kv"
+	"github.com/entraide/entraide/internal/migrate"
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/web"
+)
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := commonFlags("serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	themes, reg, err := loadPortals(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	messages, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	proxies, _ := cfg.TrustedPrefixes() // validated by config.Load
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	d, err := db.Open(ctx, dbOptions(cfg))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	// A portal that fails to migrate or provision is reported and not
+	// served; the others are.
+	var migrated map[tenant.Slug]bool
+	if cfg.MigrateOnStart {
+		ok, err := migrateAll(ctx, cfg, d, reg, log, io.Discard)
+		if err != nil {
+			log.Error("migrations incomplete", "error", err)
+		}
+		migrated = map[tenant.Slug]bool{}
+		for _, s := range ok {
+			migrated[s] = true
+		}
+	}
+	if err := markServable(ctx, cfg, d, reg, migrated, log); err != nil {
+		return err
+	}
+
+	store, err := openKV(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	queuePool, err := db.OpenQueuePool(ctx, dbOptions(cfg))
+	if err != nil {
+		return err
+	}
+	defer queuePool.Close()
+	queue, err := jobs.New(queuePool, jobs.NewWorkers(reg, log), log)
+	if err != nil {
+		return err
+	}
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
+
+	srv, err := web.New(web.Deps{
+		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
+		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
+	})
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	for _, t := range reg.All() {
+		log.Info("portal", "tenant", t.Slug, "name", t.Name, "url", fmt.Sprintf("http://%s:%s/", t.Hosts[0], port), "served", d.Servable(t.Slug))
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	errHTTP := httpServer.Shutdown(shutdownCtx)
+	errJobs := queue.Stop(shutdownCtx)
+	if err := errors.Join(errHTTP, errJobs); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// markServable lets the database serve exactly the portals whose schema is
+// at this binary's version (and, when migrated is not nil, that migrated
+// cleanly in this run); the others answer 503 until fixed.
+func markServable(ctx context.Context, cfg config.Config, d *db.DB, reg *tenant.Registry, migrated map[tenant.Slug]bool, log *slog.Logger) error {
+	m, err := migrate.New(d.Pool(), log, cfg.MigrateConcurrency, nil)
+	if err != nil {
+		return err
+	}
+	statuses, err := m.Check(ctx, reg.All())
+	if err != nil {
+		return fmt.Errorf("check portal schemas (did `entraide migrate` run?): %w", err)
+	}
+	var ok []tenant.Slug
+	for _, s := range statuses {
+		if s.Problem != "" {
+			log.Error("portal not served: schema not at this binary's version", "tenant", s.Slug, "problem", s.Problem)
+			continue
+		}
+		if migrated != nil && !migrated[s.Slug] {
+			log.Error("portal not served: its migration or provisioning failed at start", "tenant", s.Slug)
+			continue
+		}
+		ok = append(ok, s.Slug)
+	}
+	d.SetServable(ok)
+	return nil
+}
+
+// openKV connects to Redis when configured. A configured Redis that does
+// not answer stops the start: falling back silently would split sessions
+// and rate limits between instances.
+func openKV(ctx context.Context, cfg config.Config, log *slog.Logger) (kv.Store, error) {
+	if cfg.RedisURL == "" {
+		log.Warn("no Redis configured: sessions, rate limits and caches stay in this process; run a single instance")
+		return kv.NewMemory(), nil
+	}
+	r, err := kv.OpenRedis(ctx, cfg.RedisURL, cfg.RedisPrefix)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("redis connected", "prefix", cfg.RedisPrefix)
+	return r, nil
+}

@@ -1,0 +1,201 @@
+// Package db owns the PostgreSQL connection pool and the only way portal code
+// reaches its data: a transaction pinned to the portal's schema.
+//
+// Every portal's tables live in the schema "tenant_<slug>"; platform-wide
+// tables (portal registry, migration bookkeeping, job queue) live in the
+// schema "entraide". Code never names a schema: Tx reads the portal from the
+// context and sets search_path for that transaction only, with
+// set_config('search_path', …, true). A session-level SET would stay on the
+// pooled connection and leak into the next borrower, who may be another portal.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// PlatformSchema holds the tables shared by every portal.
+const PlatformSchema = "entraide"
+
+var (
+	// ErrNoTenant means the context carries no portal: fail closed rather
+	// than guess which schema to use.
+	ErrNoTenant = errors.New("db: no portal in context")
+	// ErrTenantUnavailable means the portal is unknown to this process or
+	// its schema is not at the version the binary expects.
+	ErrTenantUnavailable = errors.New("db: portal schema unavailable")
+)
+
+// Options configure the pool.
+type Options struct {
+	URL             string
+	MaxConns        int32
+	MaxConnLifetime time.Duration
+	MaxConnIdleTime time.Duration
+}
+
+// DB is the pool plus the set of portals whose schema may be served.
+type DB struct {
+	pool *pgxpool.Pool
+	// servable holds the slugs whose schema is up to date. It is replaced
+	// whole (copy on write) after migrations, never mutated.
+	servable atomic.Pointer[map[tenant.Slug]struct{}]
+}
+
+// Open connects and checks that the database answers.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	cfg, err := poolConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	// The same SQL text runs against hundreds of schemas. QueryExecModeExec
+	// sends it unnamed each time, so PostgreSQL resolves table names with the
+	// transaction's search_path on every execution, and pgx keeps no
+	// per-connection cache keyed on SQL text that could carry one schema's
+	// statement (or type OIDs) into another's. See README, "Database".
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	pool, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{pool: pool}
+	empty := map[tenant.Slug]struct{}{}
+	d.servable.Store(&empty)
+	return d, nil
+}
+
+// OpenQueuePool opens the small pool the job queue uses. River's SQL names
+// its schema explicitly, so pgx's default statement cache is safe there.
+func OpenQueuePool(ctx context.Context, o Options) (*pgxpool.Pool, error) {
+	o.MaxConns = max(2, o.MaxConns/4)
+	cfg, err := poolConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	return connect(ctx, cfg)
+}
+
+func poolConfig(o Options) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse database URL: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	// Recycling connections bounds PostgreSQL's per-connection catalog and
+	// plan caches, which grow with every schema a connection touches.
+	if o.MaxConnLifetime > 0 {
+		cfg.MaxConnLifetime = o.MaxConnLifetime
+		cfg.MaxConnLifetimeJitter = o.MaxConnLifetime / 10
+	}
+	if o.MaxConnIdleTime > 0 {
+		cfg.MaxConnIdleTime = o.MaxConnIdleTime
+	}
+	// Outside a pinned transaction, unqualified names resolve to nothing
+	// writable: pg_catalog only, so a query that forgot its portal fails
+	// instead of landing in "public".
+	cfg.ConnConfig.RuntimeParams["search_path"] = "pg_catalog"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "entraide"
+	return cfg, nil
+}
+
+func connect(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: create pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: connect: %w", err)
+	}
+	return pool, nil
+}
+
+// Close closes every connection.
+func (d *DB) Close() { d.pool.Close() }
+
+// Ping checks that the database answers, for readiness probes.
+func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
+
+// Pool is the raw pool, for platform code that manages schemas itself
+// (migrations, the job queue). Portal code uses Tx.
+func (d *DB) Pool() *pgxpool.Pool { return d.pool }
+
+// SetServable declares which portals' schemas are up to date. Any other
+// portal gets ErrTenantUnavailable.
+func (d *DB) SetServable(slugs []tenant.Slug) {
+	m := make(map[tenant.Slug]struct{}, len(slugs))
+	for _, s := range slugs {
+		m[s] = struct{}{}
+	}
+	d.servable.Store(&m)
+}
+
+// Servable reports whether the portal's schema may be served.
+func (d *DB) Servable(s tenant.Slug) bool {
+	_, ok := (*d.servable.Load())[s]
+	return ok
+}
+
+// Tx runs fn in a read-write transaction pinned to the schema of the portal
+// in ctx. It commits if fn returns nil and rolls back otherwise.
+func (d *DB) Tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return d.tx(ctx, pgx.TxOptions{}, fn)
+}
+
+// ReadTx is Tx for read-only work; PostgreSQL refuses writes inside it.
+func (d *DB) ReadTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return d.tx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (d *DB) tx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return ErrNoTenant
+	}
+	if !t.Slug.Valid() || !d.Servable(t.Slug) {
+		return fmt.Errorf("%w: %q", ErrTenantUnavailable, t.Slug)
+	}
+	return InSchema(ctx, d.pool, opts, tenant.SchemaFor(t.Slug), fn)
+}
+
+// Beginner is what InSchema needs: a pool or a connection.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// InSchema runs fn in a transaction whose search_path is schema alone. It is
+// the single place where a schema is pinned; Tx and the migrator call it.
+func InSchema(ctx context.Context, b Beginner, opts pgx.TxOptions, schema string, fn func(pgx.Tx) error) (err error) {
+	tx, err := b.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			// The rollback error adds nothing when the transaction already
+			// failed; the original error is what the caller needs.
+			_ = tx.Rollback(ctx)
+		}
+	}()
+	// The third argument, true, makes the setting local to this transaction:
+	// it is gone at COMMIT or ROLLBACK, before the connection is reused.
+	if _, err = tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", pgx.Identifier{schema}.Sanitize()); err != nil {
+		return fmt.Errorf("db: pin schema: %w", err)
+	}
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(ctx); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}

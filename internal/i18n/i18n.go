@@ -1,0 +1,136 @@
+// Package i18n owns the platform's words in every language: message files in
+// locales/ (French is the source), and the choice of a language for each
+// request. A localizer is made per request and passed in the render data;
+// templates never share a mutable translation function, so one request can
+// never be rendered in another's language.
+package i18n
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/pelletier/go-toml/v2"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.toml
+var localeFS embed.FS
+
+// Source is the language every message is written in first.
+const Source = "fr"
+
+// Bundle holds every message in every shipped language.
+type Bundle struct {
+	bundle  *goi18n.Bundle
+	locales []string
+	ids     map[string][]string // message ids per locale
+}
+
+// Load reads the embedded message files.
+func Load() (*Bundle, error) {
+	b := goi18n.NewBundle(language.French)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	files, err := fs.Glob(localeFS, "locales/*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("i18n: list message files: %w", err)
+	}
+	out := &Bundle{bundle: b, ids: map[string][]string{}}
+	for _, f := range files {
+		mf, err := b.LoadMessageFileFS(localeFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+		}
+		locale := strings.TrimSuffix(path.Base(f), ".toml")
+		out.locales = append(out.locales, locale)
+		for _, m := range mf.Messages {
+			out.ids[locale] = append(out.ids[locale], m.ID)
+		}
+	}
+	return out, nil
+}
+
+// Locales returns the shipped languages.
+func (b *Bundle) Locales() []string { return b.locales }
+
+// MessageIDs returns the ids of the messages of one language, for tests that
+// check every language has every message.
+func (b *Bundle) MessageIDs(locale string) []string {
+	return b.ids[locale]
+}
+
+// Localizer speaks one language for one request.
+type Localizer struct {
+	l *goi18n.Localizer
+	// Lang is the BCP 47 tag of the chosen language ("fr", "en"), for the
+	// page's lang attribute and for picking configured texts.
+	Lang string
+}
+
+// For returns a localizer for locale, falling back to French for any
+// message the locale lacks.
+func (b *Bundle) For(locale string) *Localizer {
+	return &Localizer{l: goi18n.NewLocalizer(b.bundle, locale, Source), Lang: locale}
+}
+
+// T translates the message id, filling {{.Name}} placeholders from data
+// given as key, value pairs: T("home.welcome", "Name", portalName).
+// A missing message shows its id, which tests catch, rather than a blank.
+func (l *Localizer) T(id string, pairs ...any) string {
+	return l.translate(id, nil, pairs)
+}
+
+// N is T for a message whose wording depends on a count ({{.Count}}).
+func (l *Localizer) N(id string, count int, pairs ...any) string {
+	return l.translate(id, count, pairs)
+}
+
+func (l *Localizer) translate(id string, count any, pairs []any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if k, ok := pairs[i].(string); ok {
+			data[k] = pairs[i+1]
+		}
+	}
+	if count != nil {
+		data["Count"] = count
+	}
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Negotiate picks the language of a request among the portal's enabled
+// ones: the person's explicit choice first, then their browser's
+// Accept-Language, then the portal's default.
+func Negotiate(choice, acceptLanguage string, enabled []string, def string) string {
+	for _, l := range enabled {
+		if l == choice {
+			return l
+		}
+	}
+	if acceptLanguage != "" && len(enabled) > 0 {
+		tags := make([]language.Tag, 0, len(enabled)+1)
+		// The default goes first so that it wins when nothing matches.
+		tags = append(tags, language.Make(def))
+		for _, l := range enabled {
+			tags = append(tags, language.Make(l))
+		}
+		wanted, _, err := language.ParseAcceptLanguage(acceptLanguage)
+		if err == nil && len(wanted) > 0 {
+			_, idx, conf := language.NewMatcher(tags).Match(wanted...)
+			if conf != language.No {
+				if idx == 0 {
+					return def
+				}
+				return enabled[idx-1]
+			}
+		}
+	}
+	return def
+}

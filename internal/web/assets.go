@@ -1,0 +1,66 @@
+package web
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/entraide/entraide/internal/theme"
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed static/app.css
+var appCSS []byte
+
+// appCSSHash versions the base stylesheet's URL, so browsers may keep it
+// forever and still get a new one when it changes.
+var appCSSHash = func() string {
+	sum := sha256.Sum256(appCSS)
+	return hex.EncodeToString(sum[:])[:12]
+}()
+
+var appCSSURL = "/static/" + appCSSHash + "/app.css"
+
+func (s *Server) staticAsset(c *gin.Context) {
+	if c.Param("file") != "app.css" {
+		s.renderError(c, errNotFound)
+		return
+	}
+	serveAsset(c, theme.Asset{Body: appCSS, ContentType: "text/css; charset=utf-8", Hash: appCSSHash})
+}
+
+// themeAsset serves the portal's own theme files: its stylesheet of colours
+// and its logo. The portal comes from the host, so one portal can never be
+// served another's look.
+func (s *Server) themeAsset(c *gin.Context) {
+	th, ok := s.Themes.Get(currentTenant(c).Theme)
+	if !ok {
+		s.renderError(c, errNotFound)
+		return
+	}
+	switch c.Param("file") {
+	case "theme.css":
+		serveAsset(c, th.CSS)
+	case th.Manifest.Logo:
+		serveAsset(c, th.Logo)
+	default:
+		s.renderError(c, errNotFound)
+	}
+}
+
+// serveAsset lets browsers cache a file for a year when the URL carries its
+// current hash, and only briefly when it names an older one.
+func serveAsset(c *gin.Context, a theme.Asset) {
+	if c.Param("hash") == a.Hash {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "public, max-age=60")
+	}
+	c.Header("ETag", `"`+a.Hash+`"`)
+	if c.GetHeader("If-None-Match") == `"`+a.Hash+`"` {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, a.ContentType, a.Body)
+}

@@ -1,0 +1,191 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/theme"
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// views are the parsed page templates, one set per page, each made of the
+// shared layout plus the page's own "content" block.
+type views struct {
+	pages map[string]*template.Template
+}
+
+func loadViews() (*views, error) {
+	layout, err := template.ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: list templates: %w", err)
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", f, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// Page is what every template receives. L speaks the request's language;
+// there are no shared translation funcs, so two requests in two languages
+// never see each other's words.
+type Page struct {
+	L         *i18n.Localizer
+	Portal    *tenant.Tenant // nil on an unknown host
+	Theme     *theme.Theme   // nil on an unknown host
+	Title     string
+	RequestID string
+	Path      string
+	Languages []string
+	AppCSS    string // URL of the base stylesheet
+	Data      any
+}
+
+// Text picks the request's language from a configured text.
+func (p *Page) Text(t tenant.Text) string { return t.In(p.L.Lang) }
+
+// ThemeURL is the URL of one of the portal theme's files.
+func (p *Page) ThemeURL(file string) string {
+	switch file {
+	case "theme.css":
+		return "/theme/" + p.Theme.CSS.Hash + "/theme.css"
+	default:
+		return "/theme/" + p.Theme.Logo.Hash + "/" + p.Theme.Manifest.Logo
+	}
+}
+
+func (s *Server) page(c *gin.Context, title string, data any) *Page {
+	p := &Page{
+		L:         localizer(c, s),
+		Portal:    currentTenant(c),
+		Title:     title,
+		RequestID: c.GetString(ctxRequestID),
+		Path:      c.Request.URL.Path,
+		AppCSS:    appCSSURL,
+		Data:      data,
+	}
+	if p.Portal != nil {
+		p.Theme, _ = s.Themes.Get(p.Portal.Theme)
+		p.Languages = p.Portal.Locales.Enabled
+	}
+	return p
+}
+
+// localizer is the request's; on paths that fail before negotiation (an
+// unknown host) it is chosen from Accept-Language alone.
+func localizer(c *gin.Context, s *Server) *i18n.Localizer {
+	if l, ok := c.Get(ctxLocalizer); ok {
+		return l.(*i18n.Localizer)
+	}
+	lang := i18n.Negotiate("", c.GetHeader("Accept-Language"), s.Messages.Locales(), i18n.Source)
+	return s.Messages.For(lang)
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean error page rather than half a page.
+func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
+	t, ok := s.views.pages[name]
+	if !ok {
+		s.renderError(c, fmt.Errorf("web: no template %q", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		if name == "error" {
+			// The error page itself failed: fall back to plain text.
+			logger(c).Error("render error page", "error", err)
+			c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500 Internal Server Error"))
+			c.Abort()
+			return
+		}
+		s.renderError(c, fmt.Errorf("web: render %s: %w", name, err))
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// Errors the web layer knows how to show.
+var (
+	errNotFound    = errors.New("not found")
+	errUnknownHost = errors.New("unknown host")
+	errUnavailable = errors.New("portal unavailable")
+)
+
+type rateLimited struct{ retryIn time.Duration }
+
+func (r rateLimited) Error() string { return fmt.Sprintf("rate limited for %s", r.retryIn) }
+
+// errorView is the safe, translated face of an error.
+type errorView struct {
+	Status   int
+	Title    string
+	Text     string
+	HomeLink bool
+}
+
+// renderError is the one place errors become responses: a status and a
+// plain message in the person's language, as HTML or JSON. Internal details
+// go to the log, never to the page.
+func (s *Server) renderError(c *gin.Context, err error) {
+	l := localizer(c, s)
+	v := errorView{HomeLink: currentTenant(c) != nil}
+	var rl rateLimited
+	switch {
+	case errors.Is(err, errNotFound):
+		v.Status, v.Title, v.Text = http.StatusNotFound, l.T("error.not_found.title"), l.T("error.not_found.text")
+	case errors.Is(err, errUnknownHost):
+		v.Status, v.Title, v.Text = http.StatusNotFound, l.T("error.not_found.title"), l.T("error.unknown_host.text")
+	case errors.Is(err, errUnavailable), errors.Is(err, db.ErrTenantUnavailable):
+		v.Status, v.Title, v.Text = http.StatusServiceUnavailable, l.T("error.unavailable.title"), l.T("error.unavailable.text")
+		c.Header("Retry-After", "120")
+	case errors.As(err, &rl):
+		minutes := int(math.Ceil(rl.retryIn.Minutes()))
+		v.Status, v.Title, v.Text = http.StatusTooManyRequests, l.T("error.rate_limited.title"), l.N("error.rate_limited.text", max(minutes, 1))
+	default:
+		logger(c).Error("request failed", "error", err)
+		v.Status, v.Title = http.StatusInternalServerError, l.T("error.internal.title")
+		v.Text = l.T("error.internal.text", "RequestID", c.GetString(ctxRequestID))
+	}
+
+	if wantsJSON(c) {
+		c.AbortWithStatusJSON(v.Status, gin.H{"error": gin.H{"status": v.Status, "title": v.Title, "message": v.Text}})
+		return
+	}
+	s.render(c, v.Status, "error", s.page(c, v.Title, v))
+	c.Abort()
+}
+
+// wantsJSON prefers JSON for API paths and clients that ask only for it.
+func wantsJSON(c *gin.Context) bool {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		return true
+	}
+	accept := c.GetHeader("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}

@@ -1,0 +1,93 @@
+// Package web is the HTTP face of the platform: the Gin engine, its
+// middleware, the templates and static files, and thin handlers that call the
+// capability packages. It resolves the portal from the host name before any
+// portal route runs, and renders every error in one place.
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+
+	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/kv"
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/theme"
+	"github.com/gin-gonic/gin"
+)
+
+// Deps is what the web layer needs, built by cmd/entraide.
+type Deps struct {
+	Log      *slog.Logger
+	DB       *db.DB
+	KV       kv.Store
+	Tenants  *tenant.Registry
+	Themes   *theme.Set
+	Messages *i18n.Bundle
+	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
+	TrustedProxies []netip.Prefix
+	// RateLimitPerMinute is the number of requests one address may make to
+	// one portal in a minute.
+	RateLimitPerMinute int
+	// Dev enables development-only pages.
+	Dev bool
+}
+
+// Server holds the engine and its dependencies.
+type Server struct {
+	Deps
+	engine *gin.Engine
+	views  *views
+}
+
+// New builds the engine with every route. Templates are parsed here, so a
+// broken template stops the start rather than a request.
+func New(d Deps) (*Server, error) {
+	views, err := loadViews()
+	if err != nil {
+		return nil, err
+	}
+	if d.Dev {
+		gin.SetMode(gin.DebugMode)
+	} else {
+		gin.SetMode(gin.ReleaseMode)
+	}
+	e := gin.New()
+	// Gin trusts every proxy by default; we trust exactly the configured ones.
+	proxies := make([]string, len(d.TrustedProxies))
+	for i, p := range d.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	if err := e.SetTrustedProxies(proxies); err != nil {
+		return nil, fmt.Errorf("web: trusted proxies: %w", err)
+	}
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	e.HandleMethodNotAllowed = false
+
+	s := &Server{Deps: d, engine: e, views: views}
+	s.routes()
+	return s, nil
+}
+
+// Handler is the root HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+func (s *Server) routes() {
+	e := s.engine
+	e.Use(s.requestID, s.accessLog, s.recover, securityHeaders)
+
+	// Probes answer on any host: load balancers call them by address.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/static/:hash/:file", s.staticAsset)
+
+	portal := e.Group("/", s.resolveTenant, s.requireServable, s.rateLimit, s.negotiateLocale)
+	portal.GET("/", s.home)
+	portal.GET("/theme/:hash/:file", s.themeAsset)
+
+	e.NoRoute(s.resolveTenant, s.requireServable, s.negotiateLocale, func(c *gin.Context) {
+		s.renderError(c, errNotFound)
+	})
+}
