@@ -118,8 +118,9 @@ func Load(file string) (Config, error) {
 		return Config{}, fmt.Errorf("config file %s: unknown field(s) %s", file, strings.Join(md.Unused, ", "))
 	}
 
-	// The conventional variables win over the defaults but not over an
-	// explicit ENTRAIDE_ setting.
+	// The conventional variables, set by most hosting platforms, win over
+	// the file and the defaults (the environment is the operator's last
+	// word) but not over an explicit ENTRAIDE_ variable.
 	if os.Getenv("ENTRAIDE_DATABASE_URL") == "" && os.Getenv("DATABASE_URL") != "" {
 		c.DatabaseURL = os.Getenv("DATABASE_URL")
 	}

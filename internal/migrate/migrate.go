@@ -162,7 +162,7 @@ type Result struct {
 // in the results, never hidden, and do not stop the other portals.
 func (m *Migrator) Tenants(ctx context.Context, tenants []*tenant.Tenant) []Result {
 	results := make([]Result, len(tenants))
-	versions, err := m.Versions(ctx)
+	applied, err := m.applied(ctx)
 	if err != nil {
 		for i, t := range tenants {
 			results[i] = Result{Slug: t.Slug, Err: err}
@@ -173,7 +173,7 @@ func (m *Migrator) Tenants(ctx context.Context, tenants []*tenant.Tenant) []Resu
 	g.SetLimit(m.concurrency)
 	for i, t := range tenants {
 		g.Go(func() error {
-			results[i] = m.tenantOne(ctx, t, versions[t.Schema()])
+			results[i] = m.tenantOne(ctx, t, applied[t.Schema()])
 			return nil
 		})
 	}
@@ -181,7 +181,11 @@ func (m *Migrator) Tenants(ctx context.Context, tenants []*tenant.Tenant) []Resu
 	return results
 }
 
-func (m *Migrator) tenantOne(ctx context.Context, t *tenant.Tenant, from int) Result {
+func (m *Migrator) tenantOne(ctx context.Context, t *tenant.Tenant, done map[int]string) Result {
+	from := 0
+	for v := range done {
+		from = max(from, v)
+	}
 	r := Result{Slug: t.Slug, From: from, To: from}
 	schema := t.Schema()
 	fail := func(file string, err error) Result {
@@ -199,7 +203,10 @@ func (m *Migrator) tenantOne(ctx context.Context, t *tenant.Tenant, from int) Re
 		return fail("", err)
 	}
 	for _, mig := range m.tenant {
-		if mig.Version <= from {
+		if sum, ok := done[mig.Version]; ok {
+			if sum != mig.Checksum {
+				return fail(mig.Name, fmt.Errorf("%w: %s was applied with another content", ErrEdited, mig.Name))
+			}
 			continue
 		}
 		applied, err := m.apply(ctx, schema, mig)
@@ -301,22 +308,28 @@ func (m *Migrator) apply(ctx context.Context, schema string, mig Migration) (boo
 // ErrEdited means a migration file changed after it was applied somewhere.
 var ErrEdited = errors.New("migration file edited after it was applied")
 
-// Versions returns the highest applied version of every schema.
-func (m *Migrator) Versions(ctx context.Context) (map[string]int, error) {
-	rows, err := m.pool.Query(ctx, `SELECT schema_name, max(version) FROM entraide.schema_migrations GROUP BY schema_name`)
+// applied returns the checksum of every applied file, by schema and version.
+func (m *Migrator) applied(ctx context.Context) (map[string]map[int]string, error) {
+	rows, err := m.pool.Query(ctx, `SELECT schema_name, version, checksum FROM entraide.schema_migrations`)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: read versions: %w", err)
+		return nil, fmt.Errorf("migrate: read applied migrations: %w", err)
 	}
-	out := map[string]int{}
+	out := map[string]map[int]string{}
 	for rows.Next() {
-		var s string
+		var schema, sum string
 		var v int
-		if err := rows.Scan(&s, &v); err != nil {
-			return nil, fmt.Errorf("migrate: read versions: %w", err)
+		if err := rows.Scan(&schema, &v, &sum); err != nil {
+			return nil, fmt.Errorf("migrate: read applied migrations: %w", err)
 		}
-		out[s] = v
+		if out[schema] == nil {
+			out[schema] = map[int]string{}
+		}
+		out[schema][v] = sum
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("migrate: read applied migrations: %w", err)
+	}
+	return out, nil
 }
 
 // Status says whether a portal's schema can be served.
@@ -330,32 +343,17 @@ type Status struct {
 // carries: the version must be exactly the latest, and every applied file
 // must be the one shipped.
 func (m *Migrator) Check(ctx context.Context, tenants []*tenant.Tenant) ([]Status, error) {
-	rows, err := m.pool.Query(ctx, `SELECT schema_name, version, checksum FROM entraide.schema_migrations`)
+	applied, err := m.applied(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: read applied migrations: %w", err)
+		return nil, err
 	}
-	type key struct {
-		schema  string
-		version int
-	}
-	applied := map[key]string{}
-	maxVersion := map[string]int{}
-	for rows.Next() {
-		var k key
-		var sum string
-		if err := rows.Scan(&k.schema, &k.version, &sum); err != nil {
-			return nil, fmt.Errorf("migrate: read applied migrations: %w", err)
-		}
-		applied[k] = sum
-		maxVersion[k.schema] = max(maxVersion[k.schema], k.version)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("migrate: read applied migrations: %w", err)
-	}
-
 	out := make([]Status, 0, len(tenants))
 	for _, t := range tenants {
-		s := Status{Slug: t.Slug, Version: maxVersion[t.Schema()]}
+		done := applied[t.Schema()]
+		s := Status{Slug: t.Slug}
+		for v := range done {
+			s.Version = max(s.Version, v)
+		}
 		switch {
 		case s.Version < m.Latest():
 			s.Problem = fmt.Sprintf("schema %s is at version %d, this binary needs %d: run `entraide migrate`", t.Schema(), s.Version, m.Latest())
@@ -363,8 +361,8 @@ func (m *Migrator) Check(ctx context.Context, tenants []*tenant.Tenant) ([]Statu
 			s.Problem = fmt.Sprintf("schema %s is at version %d, newer than this binary (%d): deploy the newer binary", t.Schema(), s.Version, m.Latest())
 		default:
 			for _, mig := range m.tenant {
-				if sum := applied[key{t.Schema(), mig.Version}]; sum != mig.Checksum {
-					s.Problem = fmt.Sprintf("schema %s: %s was applied with another content", t.Schema(), mig.Name)
+				if done[mig.Version] != mig.Checksum {
+					s.Problem = fmt.Sprintf("schema %s: %s was applied with another content (or not at all)", t.Schema(), mig.Name)
 					break
 				}
 			}

@@ -123,9 +123,11 @@ func loadFile(file string, themeExists func(string) bool) (*Tenant, Problems) {
 	)
 	err := v.Unmarshal(&t, func(c *mapstructure.DecoderConfig) {
 		c.Metadata = &md
-		// Weak typing would turn "oui" into a bool and 14 into "14" silently;
-		// a portal file is short enough to be written exactly.
+		// Weak typing would turn 14 into "14", and viper's default hooks
+		// would split "a,b" into a list, silently; a portal file is short
+		// enough to be written exactly.
 		c.WeaklyTypedInput = false
+		c.DecodeHook = nil
 	})
 	if err != nil {
 		problems = append(problems, decodeProblems(file, err)...)

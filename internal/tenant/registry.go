@@ -1,6 +1,9 @@
 package tenant
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // Registry maps host names to portals. It is built once at start from the
 // validated configuration and never changes afterwards, so it is safe for
@@ -15,10 +18,12 @@ type Registry struct {
 // LoadDir (validated); duplicates are still refused here because a registry
 // that silently picked one of two portals would be a tenant-isolation bug.
 func NewRegistry(tenants []*Tenant) (*Registry, error) {
+	all := append([]*Tenant(nil), tenants...)
+	sort.Slice(all, func(i, j int) bool { return all[i].Slug < all[j].Slug })
 	r := &Registry{
 		byHost: make(map[string]*Tenant),
 		bySlug: make(map[Slug]*Tenant, len(tenants)),
-		all:    tenants,
+		all:    all,
 	}
 	for _, t := range tenants {
 		if _, dup := r.bySlug[t.Slug]; dup {

@@ -126,7 +126,7 @@ func loadTheme(dir, key string) (*Theme, []string) {
 	}
 	var m Manifest
 	var md mapstructure.Metadata
-	if err := v.Unmarshal(&m, func(c *mapstructure.DecoderConfig) { c.Metadata = &md; c.WeaklyTypedInput = false }); err != nil {
+	if err := v.Unmarshal(&m, func(c *mapstructure.DecoderConfig) { c.Metadata = &md; c.WeaklyTypedInput = false; c.DecodeHook = nil }); err != nil {
 		add("theme.yaml", "malformed value: %v", err)
 	}
 	for _, k := range md.Unused {

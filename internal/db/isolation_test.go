@@ -1,0 +1,229 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/entraide/entraide/internal/category"
+	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/testutil"
+	"github.com/jackc/pgx/v5"
+)
+
+// labels returns the French labels of the categories the context's portal sees.
+func labels(t *testing.T, d *db.DB, ctx context.Context) []string {
+	t.Helper()
+	var out []string
+	err := d.ReadTx(ctx, func(tx pgx.Tx) error {
+		cats, err := category.ListActive(ctx, tx)
+		for _, c := range cats {
+			out = append(out, c.Label["fr"])
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("list categories: %v", err)
+	}
+	return out
+}
+
+// Both portals were provisioned the same way, so their rows have the same
+// ids; only the schema tells them apart.
+func TestSameIDsStayInTheirOwnSchema(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"), testutil.Portal("beta"))
+	ctxA, ctxB := env.Ctx(t, "alpha"), env.Ctx(t, "beta")
+
+	idOf := func(ctx context.Context) int64 {
+		var id int64
+		err := env.DB.ReadTx(ctx, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT id FROM categories WHERE code = 'courses'`).Scan(&id)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if a, b := idOf(ctxA), idOf(ctxB); a != b {
+		t.Fatalf("the test needs identical ids in both schemas, got %d and %d", a, b)
+	}
+
+	tests := []struct {
+		name       string
+		ctx        context.Context
+		want, deny string
+	}{
+		{"alpha reads alpha", ctxA, "Courses de alpha", "beta"},
+		{"beta reads beta", ctxB, "Courses de beta", "alpha"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := labels(t, env.DB, tc.ctx)
+			if len(got) == 0 || got[0] != tc.want {
+				t.Fatalf("labels = %q, want first %q", got, tc.want)
+			}
+			for _, l := range got {
+				if strings.Contains(l, tc.deny) {
+					t.Fatalf("portal read another portal's row: %q", l)
+				}
+			}
+		})
+	}
+}
+
+// A write through one portal's handle, by the same id another portal also
+// has, changes only the first portal's row.
+func TestWritesStayInTheirOwnSchema(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"), testutil.Portal("beta"))
+	ctxA, ctxB := env.Ctx(t, "alpha"), env.Ctx(t, "beta")
+
+	err := env.DB.Tx(ctxA, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctxA, `UPDATE categories SET label = '{"fr":"Changé par alpha"}' WHERE id = 1`)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctxA, `INSERT INTO categories (code, label, description, position) VALUES ('nouveau', '{"fr":"Nouveau alpha"}', '{}', 9)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := labels(t, env.DB, ctxA), labels(t, env.DB, ctxB)
+	if !contains(a, "Changé par alpha") || !contains(a, "Nouveau alpha") {
+		t.Fatalf("alpha's writes are missing from alpha: %q", a)
+	}
+	if contains(b, "Changé par alpha") || contains(b, "Nouveau alpha") {
+		t.Fatalf("alpha's writes reached beta: %q", b)
+	}
+	if !contains(b, "Courses de beta") {
+		t.Fatalf("beta's own row changed: %q", b)
+	}
+}
+
+// With a pool of one connection, every transaction reuses the same
+// connection: nothing portal A set may be visible to portal B's work or to
+// code that runs outside any portal.
+func TestConnectionCarriesNothingToTheNextBorrower(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"), testutil.Portal("beta"))
+	single := testutil.Open(t, env.URL, 1)
+	single.SetServable([]tenant.Slug{"alpha", "beta"})
+	ctxA, ctxB := env.Ctx(t, "alpha"), env.Ctx(t, "beta")
+
+	var pidA, pidB int
+	var pathB string
+	if err := single.Tx(ctxA, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctxA, `SELECT pg_backend_pid()`).Scan(&pidA)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Outside a transaction the connection is back to the pool's default.
+	var between string
+	if err := single.Pool().QueryRow(context.Background(), `SELECT current_setting('search_path')`).Scan(&between); err != nil {
+		t.Fatal(err)
+	}
+	if between != "pg_catalog" {
+		t.Fatalf("after alpha's transaction the connection's search_path is %q, want pg_catalog", between)
+	}
+	if err := single.Tx(ctxB, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctxB, `SELECT pg_backend_pid(), current_setting('search_path')`).Scan(&pidB, &pathB)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if pidA != pidB {
+		t.Fatalf("the test needs one connection, got backends %d and %d", pidA, pidB)
+	}
+	if pathB != `"tenant_beta"` {
+		t.Fatalf("beta's transaction runs with search_path %q", pathB)
+	}
+	if got := labels(t, single, ctxB); !contains(got, "Courses de beta") || contains(got, "Courses de alpha") {
+		t.Fatalf("beta sees %q on the connection alpha used", got)
+	}
+
+	// A failed transaction must not leave its setting behind either.
+	boom := errors.New("boom")
+	if err := single.Tx(ctxA, func(tx pgx.Tx) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("Tx error = %v, want boom", err)
+	}
+	if err := single.Pool().QueryRow(context.Background(), `SELECT current_setting('search_path')`).Scan(&between); err != nil {
+		t.Fatal(err)
+	}
+	if between != "pg_catalog" {
+		t.Fatalf("after a rolled-back transaction the search_path is %q", between)
+	}
+}
+
+// Every way of reaching the data without a genuine, up-to-date portal fails
+// closed.
+func TestForgedOrMissingTenantFailsClosed(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"), testutil.Portal("beta"))
+	forged := func(slug string) context.Context {
+		p := testutil.Portal("alpha")
+		p.Slug = tenant.Slug(slug)
+		return tenant.WithTenant(context.Background(), p)
+	}
+	tests := []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{
+		{"no portal in context", context.Background(), db.ErrNoTenant},
+		{"nil portal in context", tenant.WithTenant(context.Background(), nil), db.ErrNoTenant},
+		{"portal unknown to the process", forged("gamma"), db.ErrTenantUnavailable},
+		{"slug with SQL in it", forged(`alpha", public; --`), db.ErrTenantUnavailable},
+		{"slug that names the platform schema", forged("../entraide"), db.ErrTenantUnavailable},
+		{"empty slug", forged(""), db.ErrTenantUnavailable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ran := false
+			err := env.DB.Tx(tc.ctx, func(tx pgx.Tx) error { ran = true; return nil })
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Tx error = %v, want %v", err, tc.want)
+			}
+			if ran {
+				t.Fatal("the function ran without a valid portal")
+			}
+		})
+	}
+
+	// A portal whose schema is not declared up to date is refused too.
+	env.DB.SetServable([]tenant.Slug{"beta"})
+	if err := env.DB.ReadTx(env.Ctx(t, "alpha"), func(pgx.Tx) error { return nil }); !errors.Is(err, db.ErrTenantUnavailable) {
+		t.Fatalf("behind portal: error = %v, want ErrTenantUnavailable", err)
+	}
+
+	// Code that bypasses Tx and queries the pool directly finds no portal
+	// table: the pool's default search_path holds none.
+	_, err := env.DB.Pool().Exec(context.Background(), `SELECT * FROM categories`)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("unpinned query: error = %v, want relation does not exist", err)
+	}
+}
+
+// A read-only transaction refuses writes, so a read path cannot change data
+// by mistake.
+func TestReadTxRefusesWrites(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"))
+	ctx := env.Ctx(t, "alpha")
+	err := env.DB.ReadTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM categories`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("write in ReadTx: error = %v, want read-only transaction error", err)
+	}
+	if got := labels(t, env.DB, ctx); len(got) != 2 {
+		t.Fatalf("categories after refused delete = %q, want 2", got)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
