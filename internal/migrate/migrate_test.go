@@ -358,4 +358,3 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 		})
 	}
 }
-

@@ -389,4 +389,3 @@ func TestConfiguredTextIsEscaped(t *testing.T) {
 		t.Fatalf("portal name not escaped:\n%s", body)
 	}
 }
-
