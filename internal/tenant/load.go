@@ -1,15 +1,13 @@
 package tenant
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/go-viper/mapstructure/v2"
-	"github.com/spf13/viper"
+	"github.com/entraide/entraide/internal/configfile"
 )
 
 // Modules a portal can enable. A module that is not enabled answers 404.
@@ -109,57 +107,26 @@ func LoadDir(dir string, themeExists func(string) bool) ([]*Tenant, error) {
 // when it has problems (if it could be decoded), so that cross-file checks can
 // still run and report everything at once.
 func loadFile(file string, themeExists func(string) bool) (*Tenant, Problems) {
-	v := viper.New()
-	v.SetConfigFile(file)
-	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil {
-		return nil, Problems{{File: file, Message: "not valid YAML: " + err.Error()}}
-	}
-
-	var (
-		t        Tenant
-		md       mapstructure.Metadata
-		problems Problems
-	)
-	err := v.Unmarshal(&t, func(c *mapstructure.DecoderConfig) {
-		c.Metadata = &md
-		// Weak typing would turn 14 into "14", and viper's default hooks
-		// would split "a,b" into a list, silently; a portal file is short
-		// enough to be written exactly.
-		c.WeaklyTypedInput = false
-		c.DecodeHook = nil
-	})
+	var t Tenant
+	fieldErrs, err := configfile.Decode(file, &t)
 	if err != nil {
-		problems = append(problems, decodeProblems(file, err)...)
+		return nil, Problems{{File: file, Message: err.Error()}}
 	}
-	for _, key := range md.Unused {
-		problems = append(problems, Problem{file, key, "unknown field (check its spelling)"})
+	var problems Problems
+	malformed := map[string]bool{}
+	for _, fe := range fieldErrs {
+		problems = append(problems, Problem{file, fe.Field, fe.Message})
+		malformed[fe.Field] = true
 	}
 	t.File = file
-	problems = append(problems, t.validate(themeExists)...)
-	return &t, problems
-}
-
-// decodeProblems turns mapstructure's joined errors into one problem per field.
-func decodeProblems(file string, err error) Problems {
-	var out Problems
-	var walk func(error)
-	walk = func(e error) {
-		var de *mapstructure.DecodeError
-		if errors.As(e, &de) {
-			out = append(out, Problem{file, de.Name(), "malformed value: " + de.Unwrap().Error()})
-			return
+	// A field that could not be decoded was already reported; its zero
+	// value would only add a confusing second message.
+	for _, p := range t.validate(themeExists) {
+		if !malformed[p.Field] {
+			problems = append(problems, p)
 		}
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, inner := range j.Unwrap() {
-				walk(inner)
-			}
-			return
-		}
-		out = append(out, Problem{file, "", "malformed value: " + e.Error()})
 	}
-	walk(err)
-	return out
+	return &t, problems
 }
 
 func (t *Tenant) validate(themeExists func(string) bool) Problems {

@@ -18,8 +18,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-viper/mapstructure/v2"
-	"github.com/spf13/viper"
+	"github.com/entraide/entraide/internal/configfile"
 )
 
 // Colors are the theme's design tokens. Every pair that is read together (text
@@ -117,20 +116,14 @@ func loadTheme(dir, key string) (*Theme, []string) {
 		problems = append(problems, fmt.Sprintf("theme %q (%s): %s: %s", key, file, field, fmt.Sprintf(format, args...)))
 	}
 
-	v := viper.New()
-	v.SetConfigFile(file)
-	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil {
+	var m Manifest
+	fieldErrs, err := configfile.Decode(file, &m)
+	if err != nil {
 		add("theme.yaml", "cannot be read: %v", err)
 		return nil, problems
 	}
-	var m Manifest
-	var md mapstructure.Metadata
-	if err := v.Unmarshal(&m, func(c *mapstructure.DecoderConfig) { c.Metadata = &md; c.WeaklyTypedInput = false; c.DecodeHook = nil }); err != nil {
-		add("theme.yaml", "malformed value: %v", err)
-	}
-	for _, k := range md.Unused {
-		add(k, "unknown field (check its spelling)")
+	for _, fe := range fieldErrs {
+		add(fe.Field, "%s", fe.Message)
 	}
 	if strings.TrimSpace(m.Name) == "" {
 		add("name", "required")

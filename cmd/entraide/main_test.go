@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entraide/entraide/internal/testutil"
+)
+
+// brokenTenants copies the shipped portal files into a temporary directory
+// and breaks calvados.yaml in two ways.
+func brokenTenants(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := filepath.Glob("../../tenants/*.yaml")
+	if err != nil || len(files) != 3 {
+		t.Fatalf("shipped portal files: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == "calvados.yaml" {
+			s := strings.Replace(string(b), "request_expiry_days: 30", `request_expiry_days: "un mois"`, 1)
+			s += "couleur: bleu\n"
+			if s == string(b)+"couleur: bleu\n" {
+				t.Fatal("calvados.yaml no longer has request_expiry_days: 30; update the test")
+			}
+			b = []byte(s)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// shippedDirs points the commands at the repository's own portals and themes.
+func shippedDirs(t *testing.T) {
+	t.Setenv("ENTRAIDE_TENANTS_DIR", "../../tenants")
+	t.Setenv("ENTRAIDE_THEMES_DIR", "../../themes")
+	t.Setenv("ENTRAIDE_CONFIG", "")
+}
+
+func TestTenantCheck(t *testing.T) {
+	shippedDirs(t)
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"tenant", "check"}, &out, &errOut); err != nil {
+		t.Fatalf("tenant check on the shipped files: %v\n%s", err, errOut.String())
+	}
+	for _, slug := range []string{"calvados", "lozere", "tousvoisins44"} {
+		if !strings.Contains(out.String(), "ok  "+slug) {
+			t.Fatalf("output does not list %s:\n%s", slug, out.String())
+		}
+	}
+
+	broken := brokenTenants(t)
+	for _, cmd := range [][]string{{"tenant", "check"}, {"serve"}} {
+		t.Run(strings.Join(cmd, " "), func(t *testing.T) {
+			t.Setenv("ENTRAIDE_TENANTS_DIR", broken)
+			// serve must refuse before touching the database.
+			t.Setenv("ENTRAIDE_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), cmd, &out, &errOut)
+			if !errors.Is(err, errExit) {
+				t.Fatalf("error = %v, want the exit-1 error", err)
+			}
+			msg := errOut.String()
+			for _, want := range []string{
+				filepath.Join(broken, "calvados.yaml") + ": rules.request_expiry_days: malformed value",
+				filepath.Join(broken, "calvados.yaml") + ": couleur: unknown field",
+			} {
+				if !strings.Contains(msg, want) {
+					t.Fatalf("output lacks %q:\n%s", want, msg)
+				}
+			}
+			if strings.Contains(msg, "lozere.yaml") {
+				t.Fatalf("a valid file is blamed:\n%s", msg)
+			}
+		})
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer lets the test read what the server logs while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serve on an empty database migrates, provisions and serves the three demo
+// portals, each with its own look, then stops cleanly when told to.
+func TestServeEndToEnd(t *testing.T) {
+	shippedDirs(t)
+	dbURL := testutil.NewDatabase(t)
+	addr := freePort(t)
+	t.Setenv("ENTRAIDE_DATABASE_URL", dbURL)
+	t.Setenv("ENTRAIDE_REDIS_URL", testutil.RedisURL())
+	t.Setenv("ENTRAIDE_REDIS_PREFIX", "entraide_test_serve:")
+	t.Setenv("ENTRAIDE_HTTP_ADDR", addr)
+	t.Setenv("ENTRAIDE_LOG_FORMAT", "text")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, io.Discard, logs) }()
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	get := func(host, path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		req.Host = host
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if code, _ := get("any", "/readyz"); code == 200 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped early: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready in time:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	themeLinks := map[string]bool{}
+	for host, name := range map[string]string{
+		"calvados.localhost": "Entraide Calvados", "tousvoisins44.localhost": "Tous voisins 44", "lozere.localhost": "Lozère Entraidons-nous",
+	} {
+		code, body := get(host, "/")
+		if code != 200 || !strings.Contains(body, name) {
+			t.Fatalf("%s: %d, want a page naming %q:\n%s", host, code, name, body)
+		}
+		i := strings.Index(body, "/theme/")
+		themeLinks[body[i:i+20]] = true
+	}
+	if len(themeLinks) != 3 {
+		t.Fatalf("the three portals share a theme: %v", themeLinks)
+	}
+	if code, _ := get("inconnu.localhost", "/"); code != 404 {
+		t.Fatalf("unknown host: %d", code)
+	}
+	for _, want := range []string{"tenant=calvados", "url=http://calvados.localhost:", "redis connected"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("logs lack %q:\n%s", want, logs.String())
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v\n%s", err, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+	if !strings.Contains(logs.String(), "stopped") {
+		t.Fatalf("no clean stop in the logs:\n%s", logs.String())
+	}
+
+	// The schemas it created are up to date and identical to fresh ones.
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate", "check"}, &out, io.Discard); err != nil {
+		t.Fatalf("migrate check after serve: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("%d portal schema(s)", 3)) {
+		t.Fatalf("migrate check output:\n%s", out.String())
+	}
+}
