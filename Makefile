@@ -1,0 +1,36 @@
+# Entraide: one deployment serving every département's mutual-aid portal.
+# `make help` lists the targets; a newcomer needs `make run` and `make test`.
+
+GO      ?= go
+BIN     := bin/entraide
+SERVICES := ./deploy/with-services.sh
+
+.DEFAULT_GOAL := help
+.PHONY: help build run test lint check-tenants stop clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build bin/entraide
+	$(GO) build -o $(BIN) ./cmd/entraide
+
+run: build ## serve the three demo portals (finds or starts PostgreSQL, migrates, serves on :8080)
+	$(SERVICES) run ./deploy/run-dev.sh
+
+test: ## run every test with -race against real PostgreSQL and Redis (each test in its own database)
+	$(SERVICES) test $(GO) test -race -count=1 ./...
+
+lint: ## gofmt and go vet
+	@unformatted=$$(gofmt -l cmd internal migrations); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+check-tenants: build ## validate the portal files in tenants/
+	./$(BIN) tenant check
+
+stop: ## stop the throwaway PostgreSQL and Redis that make run/test may have started under var/
+	@if [ -f var/postgres/data/postmaster.pid ]; then \
+		if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- pg_ctl -D var/postgres/data stop; else pg_ctl -D var/postgres/data stop; fi; fi
+	@if [ -f var/redis/redis.pid ]; then kill "$$(cat var/redis/redis.pid)" && rm -f var/redis/redis.pid; fi
+
+clean: stop ## remove build output and the throwaway databases
+	rm -rf bin build var
