@@ -96,10 +96,6 @@ func securityHeaders(c *gin.Context) {
 // believed only from a trusted proxy and removed otherwise, so that a client
 // cannot switch portals by sending it.
 func (s *Server) resolveTenant(c *gin.Context) {
-	if _, done := c.Get(ctxTenant); done {
-		c.Next()
-		return
-	}
 	host := c.Request.Host
 	if fwd := c.Request.Header.Get("X-Forwarded-Host"); fwd != "" {
 		if s.fromTrustedProxy(c.Request.RemoteAddr) {

@@ -83,11 +83,14 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/:hash/:file", s.staticAsset)
 
-	portal := e.Group("/", s.resolveTenant, s.requireServable, s.rateLimit, s.negotiateLocale)
+	// The language is chosen before the rate limit so that a 429 page
+	// speaks the person's language too.
+	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit}
+	portal := e.Group("/", portalChain...)
 	portal.GET("/", s.home)
 	portal.GET("/theme/:hash/:file", s.themeAsset)
 
-	e.NoRoute(s.resolveTenant, s.requireServable, s.negotiateLocale, func(c *gin.Context) {
+	e.NoRoute(append(portalChain, func(c *gin.Context) {
 		s.renderError(c, errNotFound)
-	})
+	})...)
 }

@@ -264,6 +264,12 @@ func TestRateLimit(t *testing.T) {
 			if !strings.Contains(w.Body.String(), "Réessayez dans 1 minute") || w.Header().Get("Retry-After") == "" {
 				t.Fatalf("429 without a plain 'try again' message or Retry-After:\n%s", w.Body.String())
 			}
+			// Unknown paths count too, and the page speaks the person's language.
+			english := client
+			english.path, english.header = "/nulle-part", map[string]string{"Accept-Language": "en"}
+			if w := f.do(t, english); w.Code != http.StatusTooManyRequests || !strings.Contains(w.Body.String(), "Try again in 1 minute") {
+				t.Fatalf("unknown path over the limit = %d:\n%s", w.Code, w.Body.String())
+			}
 			// Another address, and the same address on another portal, are
 			// counted apart.
 			if w := f.do(t, req{host: "alpha.localhost", remote: "198.51.100.8:1000"}); w.Code != 200 {
