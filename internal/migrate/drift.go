@@ -16,7 +16,9 @@ const referenceSchema = "entraide_reference"
 
 // describeSQL lists, one line per object, everything a migration can shape
 // in a schema: columns, constraints, indexes, views, functions and triggers.
-// The schema's own name is replaced by "<schema>" so two schemas compare.
+// PostgreSQL qualifies names with their schema or not depending on the
+// search_path of the moment; the schema's own qualifier is removed and any
+// other mention replaced by "<schema>", so two schemas compare.
 const describeSQL = `
 WITH objs AS (
   SELECT format('column %s.%s %s null=%s default=%s identity=%s generated=%s',
@@ -45,7 +47,7 @@ WITH objs AS (
     FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace
    WHERE n.nspname = $1 AND NOT t.tgisinternal
 )
-SELECT replace(line, $1, '<schema>') FROM objs ORDER BY 1`
+SELECT replace(replace(line, quote_ident($1) || '.', ''), $1, '<schema>') FROM objs ORDER BY 1`
 
 // Describe returns the normalised description of a schema, one line per
 // object, sorted.
@@ -96,7 +98,12 @@ func (m *Migrator) Drifts(ctx context.Context, tenants []*tenant.Tenant) ([]Drif
 
 	var out []Drift
 	for _, t := range tenants {
-		got, err := Describe(ctx, m.pool, t.Schema())
+		var got []string
+		err := db.InSchema(ctx, m.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, t.Schema(), func(tx pgx.Tx) error {
+			var err error
+			got, err = Describe(ctx, tx, t.Schema())
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package migrate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,16 @@ func withExtra(t *testing.T, extra map[string]string) fstest.MapFS {
 		fsys["tenant/"+name] = &fstest.MapFile{Data: []byte(sql)}
 	}
 	return fsys
+}
+
+// nextFile names a migration that comes right after the shipped ones.
+func nextFile(t *testing.T, what string) string {
+	t.Helper()
+	ms, err := migrate.Load(migrations.FS, "tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%04d_%s.sql", len(ms)+1, what)
 }
 
 func newMigrator(t *testing.T, pool *pgxpool.Pool, fsys fstest.MapFS) *migrate.Migrator {
@@ -149,10 +160,11 @@ func TestFailureOnOnePortalIsolated(t *testing.T) {
 	}
 	good := base.Latest()
 
+	notes := nextFile(t, "notes")
 	next := newMigrator(t, d.Pool(), withExtra(t, map[string]string{
 		// The table is created first, so a partial application would leave
 		// it behind if the file were not one transaction.
-		"0002_notes.sql": `
+		notes: `
 CREATE TABLE notes (id bigint PRIMARY KEY);
 DO $$ BEGIN
   IF current_schema() = 'tenant_beta' THEN RAISE EXCEPTION 'beta cannot take this'; END IF;
@@ -164,8 +176,8 @@ END $$;`,
 		bySlug[r.Slug] = r
 	}
 	if r := bySlug["beta"]; r.Err == nil || r.To != good ||
-		!strings.Contains(r.Err.Error(), "beta") || !strings.Contains(r.Err.Error(), "0002_notes.sql") {
-		t.Fatalf("beta result = %+v (error %v), want a failure naming beta and 0002_notes.sql at version %d", r, r.Err, good)
+		!strings.Contains(r.Err.Error(), "beta") || !strings.Contains(r.Err.Error(), notes) {
+		t.Fatalf("beta result = %+v (error %v), want a failure naming beta and %s at version %d", r, r.Err, notes, good)
 	}
 	for _, s := range []tenant.Slug{"alpha", "gamma"} {
 		if r := bySlug[s]; r.Err != nil || r.To != good+1 {
@@ -184,7 +196,7 @@ END $$;`,
 	if err := d.Pool().QueryRow(ctx, `SELECT coalesce(last_error, '') FROM entraide.tenants WHERE slug = 'beta'`).Scan(&lastError); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(lastError, "0002_notes.sql") {
+	if !strings.Contains(lastError, notes) {
 		t.Fatalf("registry last_error = %q, want the failure recorded", lastError)
 	}
 
@@ -216,19 +228,20 @@ func TestEditedMigrationRefused(t *testing.T) {
 	d := testutil.Open(t, testutil.NewDatabase(t), 4)
 	ctx := context.Background()
 	ps := portals("alpha")
-	if _, err := newMigrator(t, d.Pool(), withExtra(t, map[string]string{"0002_notes.sql": `CREATE TABLE notes (id int);`})).ApplyAll(ctx, ps); err != nil {
+	notes := nextFile(t, "notes")
+	if _, err := newMigrator(t, d.Pool(), withExtra(t, map[string]string{notes: `CREATE TABLE notes (id int);`})).ApplyAll(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
-	edited := newMigrator(t, d.Pool(), withExtra(t, map[string]string{"0002_notes.sql": `CREATE TABLE notes (id bigint);`}))
+	edited := newMigrator(t, d.Pool(), withExtra(t, map[string]string{notes: `CREATE TABLE notes (id bigint);`}))
 	statuses, err := edited.Check(ctx, ps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(statuses[0].Problem, "0002_notes.sql") {
+	if !strings.Contains(statuses[0].Problem, notes) {
 		t.Fatalf("Check = %q, want the edited file named", statuses[0].Problem)
 	}
 	r := edited.Tenants(ctx, ps)[0]
-	if !errors.Is(r.Err, migrate.ErrEdited) || !strings.Contains(r.Err.Error(), "0002_notes.sql") {
+	if !errors.Is(r.Err, migrate.ErrEdited) || !strings.Contains(r.Err.Error(), notes) {
 		t.Fatalf("migrate over an edited file: error = %v, want ErrEdited naming the file", r.Err)
 	}
 }

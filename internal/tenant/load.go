@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"fmt"
+	"net/mail"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -220,6 +221,14 @@ func (t *Tenant) validate(themeExists func(string) bool) Problems {
 
 	if t.Rules.RequestExpiryDays < 1 || t.Rules.RequestExpiryDays > 365 {
 		add("rules.request_expiry_days", "must be a number of days between 1 and 365 (got %d)", t.Rules.RequestExpiryDays)
+	}
+	if a := t.Email.FromAddress; a != "" {
+		if parsed, err := mail.ParseAddress(a); err != nil || parsed.Address != a {
+			add("email.from_address", "must be a plain email address such as \"entraide@calvados.fr\" (got %q)", a)
+		}
+	}
+	if strings.ContainsAny(t.Email.FromName, "\r\n<>\"") {
+		add("email.from_name", "must be a plain name, without line breaks, quotes or angle brackets")
 	}
 	for i, w := range t.Rules.ForbiddenWords {
 		if strings.TrimSpace(w) == "" {

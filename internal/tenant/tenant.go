@@ -61,6 +61,14 @@ type Locales struct {
 	Enabled []string `mapstructure:"enabled"`
 }
 
+// Email says who the portal's emails come from. Both fields are optional:
+// the name defaults to the portal's name and the address to the
+// deployment's mail_from.
+type Email struct {
+	FromName    string `mapstructure:"from_name"`
+	FromAddress string `mapstructure:"from_address"`
+}
+
 // Tenant is one portal, as configured in its YAML file.
 type Tenant struct {
 	Slug        Slug       `mapstructure:"slug"`
@@ -72,6 +80,7 @@ type Tenant struct {
 	Modules     []string   `mapstructure:"modules"`
 	Categories  []Category `mapstructure:"categories"`
 	Rules       Rules      `mapstructure:"rules"`
+	Email       Email      `mapstructure:"email"`
 
 	// File is the configuration file the portal was read from, for messages.
 	File string `mapstructure:"-"`
