@@ -9,6 +9,7 @@ package kv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -22,6 +23,19 @@ type Store interface {
 	// lifetime if it does not exist, and returns the new value and the time
 	// left before it expires.
 	Incr(ctx context.Context, key string, ttl time.Duration) (int64, time.Duration, error)
+	// Get returns the value at key, and false when there is none.
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	// Set stores value at key for ttl.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Del removes keys; missing keys are not an error.
+	Del(ctx context.Context, keys ...string) error
+	// SetAdd adds member to the set at key and makes the whole set live at
+	// least ttl from now.
+	SetAdd(ctx context.Context, key, member string, ttl time.Duration) error
+	// SetRemove removes member from the set at key.
+	SetRemove(ctx context.Context, key, member string) error
+	// SetMembers lists the set at key, in no particular order.
+	SetMembers(ctx context.Context, key string) ([]string, error)
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Shared reports whether other instances see the same state.
@@ -68,6 +82,67 @@ func (r *Redis) Incr(ctx context.Context, key string, ttl time.Duration) (int64,
 	return res[0], time.Duration(res[1]) * time.Millisecond, nil
 }
 
+func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	b, err := r.client.Get(ctx, r.prefix+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("kv: get: %w", err)
+	}
+	return b, true, nil
+}
+
+func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := r.client.Set(ctx, r.prefix+key, value, ttl).Err(); err != nil {
+		return fmt.Errorf("kv: set: %w", err)
+	}
+	return nil
+}
+
+func (r *Redis) Del(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = r.prefix + k
+	}
+	if err := r.client.Del(ctx, full...).Err(); err != nil {
+		return fmt.Errorf("kv: del: %w", err)
+	}
+	return nil
+}
+
+// setAddScript extends the set's life but never shortens it.
+var setAddScript = redis.NewScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`)
+
+func (r *Redis) SetAdd(ctx context.Context, key, member string, ttl time.Duration) error {
+	if err := setAddScript.Run(ctx, r.client, []string{r.prefix + key}, member, ttl.Milliseconds()).Err(); err != nil {
+		return fmt.Errorf("kv: set add: %w", err)
+	}
+	return nil
+}
+
+func (r *Redis) SetRemove(ctx context.Context, key, member string) error {
+	if err := r.client.SRem(ctx, r.prefix+key, member).Err(); err != nil {
+		return fmt.Errorf("kv: set remove: %w", err)
+	}
+	return nil
+}
+
+func (r *Redis) SetMembers(ctx context.Context, key string) ([]string, error) {
+	m, err := r.client.SMembers(ctx, r.prefix+key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("kv: set members: %w", err)
+	}
+	return m, nil
+}
+
 func (r *Redis) Ping(ctx context.Context) error {
 	if err := r.client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("kv: redis ping: %w", err)
@@ -88,7 +163,28 @@ type Memory struct {
 
 type memEntry struct {
 	n       int64
-	expires time.Time
+	value   []byte
+	set     map[string]struct{}
+	expires time.Time // zero: never
+}
+
+func (e memEntry) live(now time.Time) bool { return e.expires.IsZero() || now.Before(e.expires) }
+
+func expiry(now time.Time, ttl time.Duration) time.Time {
+	if ttl <= 0 {
+		return time.Time{}
+	}
+	return now.Add(ttl)
+}
+
+// get returns the live entry at key; the caller holds the lock.
+func (m *Memory) get(key string, now time.Time) (memEntry, bool) {
+	e, ok := m.entries[key]
+	if ok && !e.live(now) {
+		delete(m.entries, key)
+		return memEntry{}, false
+	}
+	return e, ok
 }
 
 // NewMemory returns an empty in-process store.
@@ -105,18 +201,83 @@ func (m *Memory) Incr(_ context.Context, key string, ttl time.Duration) (int64, 
 	// keys of the current window rather than growing forever.
 	if m.ops%1024 == 0 {
 		for k, e := range m.entries {
-			if !now.Before(e.expires) {
+			if !e.live(now) {
 				delete(m.entries, k)
 			}
 		}
 	}
-	e, ok := m.entries[key]
-	if !ok || !now.Before(e.expires) {
-		e = memEntry{expires: now.Add(ttl)}
+	e, ok := m.get(key, now)
+	if !ok {
+		e = memEntry{expires: expiry(now, ttl)}
 	}
 	e.n++
 	m.entries[key] = e
 	return e.n, e.expires.Sub(now), nil
+}
+
+func (m *Memory) Get(_ context.Context, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.get(key, m.now())
+	if !ok || e.value == nil {
+		return nil, false, nil
+	}
+	return append([]byte(nil), e.value...), true, nil
+}
+
+func (m *Memory) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries[key] = memEntry{value: append([]byte{}, value...), expires: expiry(m.now(), ttl)}
+	return nil
+}
+
+func (m *Memory) Del(_ context.Context, keys ...string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		delete(m.entries, k)
+	}
+	return nil
+}
+
+func (m *Memory) SetAdd(_ context.Context, key, member string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	e, ok := m.get(key, now)
+	if !ok || e.set == nil {
+		e = memEntry{set: map[string]struct{}{}}
+	}
+	e.set[member] = struct{}{}
+	if until := expiry(now, ttl); !e.expires.IsZero() && until.After(e.expires) || !ok {
+		e.expires = until
+	}
+	m.entries[key] = e
+	return nil
+}
+
+func (m *Memory) SetRemove(_ context.Context, key, member string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.get(key, m.now()); ok && e.set != nil {
+		delete(e.set, member)
+	}
+	return nil
+}
+
+func (m *Memory) SetMembers(_ context.Context, key string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.get(key, m.now())
+	if !ok {
+		return nil, nil
+	}
+	out := make([]string, 0, len(e.set))
+	for k := range e.set {
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 func (m *Memory) Ping(context.Context) error { return nil }

@@ -2,6 +2,8 @@ package kv_test
 
 import (
 	"context"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +59,72 @@ func TestRedisPrefixesKeys(t *testing.T) {
 	a.Incr(ctx, "same", time.Minute)
 	if n, _, err := b.Incr(ctx, "same", time.Minute); err != nil || n != 1 {
 		t.Fatalf("second prefix sees count %d (%v)", n, err)
+	}
+}
+
+// Values and sets behave alike in both stores: what the session store needs.
+func TestValuesAndSets(t *testing.T) {
+	stores := []struct {
+		name  string
+		store kv.Store
+	}{
+		{"redis", testutil.Redis(t)},
+		{"memory", kv.NewMemory()},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := st.store
+			if _, ok, err := s.Get(ctx, "v"); ok || err != nil {
+				t.Fatalf("missing key: ok=%v err=%v", ok, err)
+			}
+			if err := s.Set(ctx, "v", []byte("un"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if b, ok, err := s.Get(ctx, "v"); !ok || err != nil || string(b) != "un" {
+				t.Fatalf("Get = %q %v %v", b, ok, err)
+			}
+			if err := s.Set(ctx, "short", []byte("x"), 30*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(60 * time.Millisecond)
+			if _, ok, _ := s.Get(ctx, "short"); ok {
+				t.Fatal("expired value still there")
+			}
+			if err := s.Del(ctx, "v", "absent"); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, _ := s.Get(ctx, "v"); ok {
+				t.Fatal("deleted value still there")
+			}
+
+			for _, m := range []string{"a", "b", "c"} {
+				if err := s.SetAdd(ctx, "set", m, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.SetRemove(ctx, "set", "b"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.SetMembers(ctx, "set")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sort.Strings(got)
+			if strings.Join(got, ",") != "a,c" {
+				t.Fatalf("members = %v, want a,c", got)
+			}
+			// A short ttl on a later add does not shorten the set's life.
+			if err := s.SetAdd(ctx, "set", "d", time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+			if got, _ := s.SetMembers(ctx, "set"); len(got) != 3 {
+				t.Fatalf("set shortened by a later add: %v", got)
+			}
+			if got, err := s.SetMembers(ctx, "no-set"); err != nil || len(got) != 0 {
+				t.Fatalf("missing set = %v %v", got, err)
+			}
+		})
 	}
 }
