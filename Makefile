@@ -6,7 +6,7 @@ BIN     := bin/entraide
 SERVICES := ./deploy/with-services.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint check-tenants stop clean
+.PHONY: help build run test lint check-tenants territories stop clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +26,10 @@ lint: ## gofmt and go vet
 
 check-tenants: build ## validate the portal files in tenants/
 	./$(BIN) tenant check
+
+territories: ## rebuild internal/territory/data/territories.json (communes and EPCIs of the portals' départements) from the official data on npm
+	npm install --no-save --no-audit --no-fund --prefix build/npm @etalab/decoupage-administratif@6.0.0
+	$(GO) run ./internal/territory/gen -src build/npm/node_modules/@etalab/decoupage-administratif/data -tenants tenants -out internal/territory/data/territories.json
 
 stop: ## stop the throwaway PostgreSQL and Redis that make run/test may have started under var/
 	@if [ -f var/postgres/data/postmaster.pid ]; then \
