@@ -7,8 +7,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/netip"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,10 +51,31 @@ type Config struct {
 	// portal per minute before getting 429.
 	RateLimitPerMinute int `mapstructure:"rate_limit_per_minute"`
 
+	// SMTPURL is the mail server that sends every portal's email:
+	// smtp://user:password@host:587 (STARTTLS, required whenever the server
+	// offers it) or smtps://user:password@host:465 (TLS from the first
+	// byte). Empty: messages are written to OutboxDir and reach nobody,
+	// which is what development wants. The URL holds a password: set it
+	// through the environment (ENTRAIDE_SMTP_URL), never in a committed
+	// file, and print it only through SMTPServer().Redacted().
+	SMTPURL string `mapstructure:"smtp_url"`
+	// MailFrom is the sender address of the portals whose file does not set
+	// email.from_address.
+	MailFrom string `mapstructure:"mail_from"`
+	// OutboxDir is where messages are written, one .eml file per message
+	// under a directory per portal, when SMTPURL is empty.
+	OutboxDir string `mapstructure:"outbox_dir"`
+
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	LogLevel        string        `mapstructure:"log_level"`
 	LogFormat       string        `mapstructure:"log_format"` // json or text
-	// Dev enables development-only pages and plainer logs. Never in production.
+	// SecretKey signs form tokens and device cookies. At least 32
+	// characters, kept out of the repository (ENTRAIDE_SECRET_KEY); serve
+	// refuses to start without one unless dev is set.
+	SecretKey string `mapstructure:"secret_key"`
+
+	// Dev enables development-only pages (the outbox of sent emails) and an
+	// ephemeral secret key. Never in production.
 	Dev bool `mapstructure:"dev"`
 }
 
@@ -73,6 +97,8 @@ func Defaults() Config {
 		DBMaxConnLifetime:  10 * time.Minute,
 		DBMaxConnIdleTime:  2 * time.Minute,
 		RateLimitPerMinute: 600,
+		MailFrom:           "entraide@localhost",
+		OutboxDir:          "var/outbox",
 		ShutdownTimeout:    15 * time.Second,
 		LogLevel:           "info",
 		LogFormat:          "json",
@@ -145,6 +171,9 @@ func (c Config) Validate() error {
 	if c.MigrateConcurrency < 1 {
 		errs = append(errs, fmt.Errorf("migrate_concurrency: must be at least 1 (got %d)", c.MigrateConcurrency))
 	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		errs = append(errs, fmt.Errorf("secret_key: must be at least 32 characters (got %d)", len(c.SecretKey)))
+	}
 	if c.DBMaxConns < 2 {
 		errs = append(errs, fmt.Errorf("db_max_conns: must be at least 2 (got %d)", c.DBMaxConns))
 	}
@@ -153,6 +182,15 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimitPerMinute < 1 {
 		errs = append(errs, fmt.Errorf("rate_limit_per_minute: must be at least 1 (got %d)", c.RateLimitPerMinute))
+	}
+	if _, err := c.SMTPServer(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := checkMailFrom(c.MailFrom); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SMTPURL == "" && strings.TrimSpace(c.OutboxDir) == "" {
+		errs = append(errs, errors.New("outbox_dir: required when smtp_url is empty (messages are written there)"))
 	}
 	switch c.LogFormat {
 	case "json", "text":
@@ -186,4 +224,63 @@ func (c Config) TrustedPrefixes() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// SMTPServer parses SMTPURL: nil when it is empty (messages go to the
+// outbox). Errors name the key and never repeat the URL, which holds a
+// password; print a parsed URL with Redacted.
+func (c Config) SMTPServer() (*url.URL, error) {
+	if c.SMTPURL == "" {
+		return nil, nil
+	}
+	// No message below repeats a part of the URL other than its scheme:
+	// url.Parse's own errors quote the offending part, which is often the
+	// password (an unescaped "/" or "#" in it moves the host boundary).
+	u, err := url.Parse(c.SMTPURL)
+	if err != nil {
+		return nil, errors.New("smtp_url: not a valid URL (special characters in the user name or password must be percent-encoded)")
+	}
+	switch u.Scheme {
+	case "smtp", "smtps":
+	default:
+		return nil, fmt.Errorf("smtp_url: must start with smtp:// (STARTTLS) or smtps:// (TLS) (got %q)", u.Scheme+"://")
+	}
+	if u.Hostname() == "" {
+		return nil, errors.New("smtp_url: names no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, errors.New("smtp_url: the port must be a number between 1 and 65535")
+		}
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, errors.New("smtp_url: must be only scheme://user:password@host:port, without a path or query")
+	}
+	if u.User != nil {
+		if pw, ok := u.User.Password(); u.User.Username() == "" || !ok || pw == "" {
+			return nil, errors.New("smtp_url: credentials need both a user name and a password (smtp://user:password@host:587); special characters in them must be percent-encoded")
+		}
+	}
+	return u, nil
+}
+
+// checkMailFrom accepts a bare address (no display name: each portal's
+// name is the display name) that net/mail parses back to itself. It must
+// be ASCII: the address goes into the SMTP envelope, and not every server
+// speaks SMTPUTF8.
+func checkMailFrom(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !isASCII(s) {
+		return fmt.Errorf("mail_from: must be a plain email address such as \"entraide@example.fr\" (got %q)", s)
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

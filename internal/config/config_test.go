@@ -19,7 +19,8 @@ var settingVars = []string{
 	"ENTRAIDE_MIGRATE_ON_START", "ENTRAIDE_MIGRATE_CONCURRENCY",
 	"ENTRAIDE_DB_MAX_CONNS", "ENTRAIDE_DB_MAX_CONN_LIFETIME", "ENTRAIDE_DB_MAX_CONN_IDLE_TIME",
 	"ENTRAIDE_RATE_LIMIT_PER_MINUTE", "ENTRAIDE_SHUTDOWN_TIMEOUT",
-	"ENTRAIDE_LOG_LEVEL", "ENTRAIDE_LOG_FORMAT", "ENTRAIDE_DEV",
+	"ENTRAIDE_LOG_LEVEL", "ENTRAIDE_LOG_FORMAT", "ENTRAIDE_DEV", "ENTRAIDE_SECRET_KEY",
+	"ENTRAIDE_SMTP_URL", "ENTRAIDE_MAIL_FROM", "ENTRAIDE_OUTBOX_DIR",
 	"DATABASE_URL", "REDIS_URL",
 }
 
@@ -82,6 +83,9 @@ func TestLoadDefaults(t *testing.T) {
 		{"LogLevel", c.LogLevel, "info"},
 		{"LogFormat", c.LogFormat, "json"},
 		{"Dev", c.Dev, false},
+		{"SMTPURL", c.SMTPURL, ""},
+		{"MailFrom", c.MailFrom, "entraide@localhost"},
+		{"OutboxDir", c.OutboxDir, "var/outbox"},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -130,6 +134,9 @@ func TestLoadEnvOverrides(t *testing.T) {
 	t.Setenv("ENTRAIDE_TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1")
 	t.Setenv("ENTRAIDE_MIGRATE_ON_START", "false")
 	t.Setenv("ENTRAIDE_DB_MAX_CONNS", "32")
+	t.Setenv("ENTRAIDE_SMTP_URL", "smtps://mailer:s3cr%2Ft@smtp.example.org:465")
+	t.Setenv("ENTRAIDE_MAIL_FROM", "ne-pas-repondre@entraide.example.org")
+	t.Setenv("ENTRAIDE_OUTBOX_DIR", "/tmp/outbox")
 	c := load(t, "")
 
 	if c.HTTPAddr != "127.0.0.1:9090" {
@@ -149,6 +156,12 @@ func TestLoadEnvOverrides(t *testing.T) {
 	}
 	if c.DBMaxConns != 32 {
 		t.Errorf("DBMaxConns = %d, want 32", c.DBMaxConns)
+	}
+	if c.SMTPURL != "smtps://mailer:s3cr%2Ft@smtp.example.org:465" {
+		t.Errorf("SMTPURL = %q, want the environment's", c.SMTPURL)
+	}
+	if c.MailFrom != "ne-pas-repondre@entraide.example.org" || c.OutboxDir != "/tmp/outbox" {
+		t.Errorf("MailFrom, OutboxDir = %q, %q; want the environment's", c.MailFrom, c.OutboxDir)
 	}
 	// Settings the environment does not mention keep their defaults.
 	if c.ThemesDir != "themes" {
@@ -225,6 +238,8 @@ trusted_proxies:
 db_max_conn_lifetime: 5m
 migrate_concurrency: 2
 dev: true
+mail_from: entraide@calvados.example.org
+outbox_dir: /srv/entraide/outbox
 `)
 	c := load(t, file)
 	if c.HTTPAddr != ":9000" || c.LogFormat != "text" || c.LogLevel != "debug" ||
@@ -234,6 +249,9 @@ dev: true
 	}
 	if want := []string{"10.0.0.0/8", "2001:db8::/32"}; !slices.Equal(c.TrustedProxies, want) {
 		t.Errorf("TrustedProxies = %q, want %q", c.TrustedProxies, want)
+	}
+	if c.MailFrom != "entraide@calvados.example.org" || c.OutboxDir != "/srv/entraide/outbox" {
+		t.Errorf("MailFrom, OutboxDir = %q, %q; want the file's", c.MailFrom, c.OutboxDir)
 	}
 	// What the file does not set keeps its default.
 	if c.TenantsDir != "tenants" {
@@ -309,11 +327,19 @@ func TestValidate(t *testing.T) {
 		{"bad log_level", func(c *config.Config) { c.LogLevel = "loud" }, "log_level"},
 		{"bad trusted proxy", func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} }, "trusted_proxies"},
 		{"migrate_concurrency 0", func(c *config.Config) { c.MigrateConcurrency = 0 }, "migrate_concurrency"},
+		{"short secret_key", func(c *config.Config) { c.SecretKey = "trop court" }, "secret_key"},
 		{"db_max_conns 1", func(c *config.Config) { c.DBMaxConns = 1 }, "db_max_conns"},
 		{"db_max_conn_lifetime 0", func(c *config.Config) { c.DBMaxConnLifetime = 0 }, "db_max_conn_lifetime"},
 		{"rate_limit_per_minute 0", func(c *config.Config) { c.RateLimitPerMinute = 0 }, "rate_limit_per_minute"},
 		{"empty http_addr", func(c *config.Config) { c.HTTPAddr = "" }, "http_addr"},
 		{"empty database_url", func(c *config.Config) { c.DatabaseURL = "" }, "database_url"},
+		{"bad smtp_url", func(c *config.Config) { c.SMTPURL = "http://mail.example.org" }, "smtp_url"},
+		{"empty mail_from", func(c *config.Config) { c.MailFrom = "" }, "mail_from"},
+		{"mail_from with a name", func(c *config.Config) { c.MailFrom = "Entraide <entraide@example.org>" }, "mail_from"},
+		{"mail_from not an address", func(c *config.Config) { c.MailFrom = "entraide" }, "mail_from"},
+		{"mail_from not ASCII", func(c *config.Config) { c.MailFrom = "entraide@lozère.example" }, "mail_from"},
+		{"mail_from with a line break", func(c *config.Config) { c.MailFrom = "a@example.org\r\nBcc: b@example.org" }, "mail_from"},
+		{"no outbox_dir nor smtp_url", func(c *config.Config) { c.OutboxDir = " " }, "outbox_dir"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -348,6 +374,8 @@ func TestLoadValidatesEnvironment(t *testing.T) {
 		{"bad log_format", "ENTRAIDE_LOG_FORMAT", "xml", "log_format"},
 		{"bad trusted proxy", "ENTRAIDE_TRUSTED_PROXIES", "10.0.0.0/8,not-an-address", "trusted_proxies"},
 		{"migrate_concurrency 0", "ENTRAIDE_MIGRATE_CONCURRENCY", "0", "migrate_concurrency"},
+		{"bad smtp_url", "ENTRAIDE_SMTP_URL", "smtp://", "smtp_url"},
+		{"bad mail_from", "ENTRAIDE_MAIL_FROM", "personne", "mail_from"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -392,5 +420,74 @@ func TestTrustedPrefixes(t *testing.T) {
 	c := config.Config{TrustedProxies: []string{"192.0.2.1", "proxy.local"}}
 	if got, err := c.TrustedPrefixes(); err == nil || !strings.Contains(err.Error(), `"proxy.local"`) {
 		t.Errorf("TrustedPrefixes(proxy.local) = %v, %v; want an error naming \"proxy.local\"", got, err)
+	}
+}
+
+func TestSMTPServer(t *testing.T) {
+	// The password of every case: no error message may repeat it.
+	const secret = "Tr3s-s3cret"
+	tests := []struct {
+		name     string
+		url      string
+		wantHost string // empty: an error naming smtp_url is wanted
+		wantErr  string
+	}{
+		{name: "STARTTLS with credentials", url: "smtp://mailer:" + secret + "@smtp.example.org:587", wantHost: "smtp.example.org:587"},
+		{name: "implicit TLS", url: "smtps://mailer:" + secret + "@smtp.example.org:465", wantHost: "smtp.example.org:465"},
+		{name: "no port: the sender picks the scheme's", url: "smtp://smtp.example.org", wantHost: "smtp.example.org"},
+		{name: "no credentials, local relay", url: "smtp://127.0.0.1:25", wantHost: "127.0.0.1:25"},
+		{name: "escaped user name and password", url: "smtp://mailer%40example.org:p%2Fss%23" + secret + "@[::1]:2525", wantHost: "[::1]:2525"},
+		{name: "trailing slash", url: "smtp://smtp.example.org:587/", wantHost: "smtp.example.org:587"},
+		{name: "other scheme", url: "https://mailer:" + secret + "@smtp.example.org", wantErr: "smtp://"},
+		{name: "no scheme", url: "smtp.example.org:587", wantErr: "smtp://"},
+		{name: "no host", url: "smtp://mailer:" + secret + "@:587", wantErr: "no host"},
+		{name: "port out of range", url: "smtp://mailer:" + secret + "@smtp.example.org:99999", wantErr: "port"},
+		{name: "unescaped slash in the password", url: "smtp://mailer:ab/" + secret + "@smtp.example.org:587", wantErr: "percent-encoded"},
+		{name: "unescaped slash in a numeric password", url: "smtp://mailer:1234/" + secret + "@smtp.example.org:587", wantErr: "path"},
+		{name: "query", url: "smtp://mailer:" + secret + "@smtp.example.org:587?tls=off", wantErr: "query"},
+		{name: "user without password", url: "smtp://mailer@smtp.example.org:587", wantErr: "password"},
+		{name: "password without user", url: "smtp://:" + secret + "@smtp.example.org:587", wantErr: "user name"},
+		{name: "control character", url: "smtp://mailer:" + secret + "@smtp.example.org:587\n", wantErr: "not a valid URL"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Defaults()
+			c.SMTPURL = tc.url
+			u, err := c.SMTPServer()
+			verr := c.Validate()
+			if tc.wantErr == "" {
+				if err != nil || verr != nil {
+					t.Fatalf("SMTPServer() error %v, Validate() %v; want none", err, verr)
+				}
+				if u.Host != tc.wantHost {
+					t.Errorf("host = %q, want %q", u.Host, tc.wantHost)
+				}
+				if strings.Contains(u.Redacted(), secret) {
+					t.Errorf("Redacted() = %q shows the password", u.Redacted())
+				}
+				return
+			}
+			if err == nil || verr == nil {
+				t.Fatalf("SMTPServer() = %v, %v and Validate() = %v; want errors containing %q", u, err, verr, tc.wantErr)
+			}
+			for _, e := range []error{err, verr} {
+				if !strings.Contains(e.Error(), "smtp_url") || !strings.Contains(e.Error(), tc.wantErr) {
+					t.Errorf("error = %q, want it to name smtp_url and contain %q", e, tc.wantErr)
+				}
+				if strings.Contains(e.Error(), secret) {
+					t.Errorf("error = %q repeats the password", e)
+				}
+			}
+		})
+	}
+
+	if u, err := config.Defaults().SMTPServer(); u != nil || err != nil {
+		t.Errorf("SMTPServer() with no smtp_url = %v, %v; want nil, nil (the outbox)", u, err)
+	}
+	// With an SMTP server, the outbox is not used and need not be set.
+	c := config.Defaults()
+	c.SMTPURL, c.OutboxDir = "smtp://127.0.0.1:25", ""
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate() with smtp_url and no outbox_dir = %v, want nil", err)
 	}
 }
