@@ -7,6 +7,18 @@ cd "$(dirname "$0")/.."
 
 bin=./bin/entraide
 export ENTRAIDE_LOG_FORMAT=${ENTRAIDE_LOG_FORMAT:-text}
+# Development: the outbox of sent emails is shown at /dev/courriels, and a
+# secret key is made once under var/ (never committed) so forms survive
+# restarts.
+export ENTRAIDE_DEV=${ENTRAIDE_DEV:-true}
+if [ -z "${ENTRAIDE_SECRET_KEY:-}" ]; then
+	mkdir -p var
+	if [ ! -s var/secret_key ]; then
+		(umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n=' >var/secret_key)
+	fi
+	ENTRAIDE_SECRET_KEY=$(cat var/secret_key)
+	export ENTRAIDE_SECRET_KEY
+fi
 addr=${ENTRAIDE_HTTP_ADDR:-:8080}
 port=${addr##*:}
 
@@ -17,6 +29,7 @@ echo
 echo "Les portails de démonstration / the demo portals:"
 "$bin" tenant check | sed -n 's/^ok  *\([a-z0-9_]*\) *\(.*\) (.*), hosts: \([^,]*\).*/  http:\/\/\3:'"$port"'\/   \2/p'
 echo
+echo "Emails are not sent: read them at /dev/courriels on each portal."
 echo "(Ctrl-C to stop. *.localhost names reach this machine in browsers and curl;"
 echo " elsewhere: curl -H 'Host: calvados.localhost' http://localhost:$port/)"
 echo

@@ -132,6 +132,8 @@ func TestServeEndToEnd(t *testing.T) {
 	t.Setenv("ENTRAIDE_REDIS_PREFIX", "entraide_test_serve:")
 	t.Setenv("ENTRAIDE_HTTP_ADDR", addr)
 	t.Setenv("ENTRAIDE_LOG_FORMAT", "text")
+	t.Setenv("ENTRAIDE_SECRET_KEY", "a test secret key of at least 32 characters")
+	t.Setenv("ENTRAIDE_OUTBOX_DIR", t.TempDir())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

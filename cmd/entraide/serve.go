@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -12,13 +13,17 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/config"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/jobs"
 	"github.com/entraide/entraide/internal/kv"
+	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/migrate"
+	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/web"
 )
 
@@ -33,6 +38,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	messages, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	atlas, err := loadAtlas(reg)
+	if err != nil {
+		return err
+	}
+	secret, err := secretKey(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -70,12 +83,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer store.Close()
 
+	smtpURL, _ := cfg.SMTPServer() // validated by config.Load
+	sender, err := mail.New(mail.Options{SMTP: smtpURL, OutboxDir: cfg.OutboxDir}, log)
+	if err != nil {
+		return err
+	}
 	queuePool, err := db.OpenQueuePool(ctx, dbOptions(cfg))
 	if err != nil {
 		return err
 	}
 	defer queuePool.Close()
-	queue, err := jobs.New(queuePool, jobs.NewWorkers(reg, log), log)
+	workers := jobs.NewWorkers(reg, log)
+	mail.Register(workers, sender, cfg.MailFrom, log)
+	queue, err := jobs.New(queuePool, workers, log)
 	if err != nil {
 		return err
 	}
@@ -83,10 +103,20 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
-	srv, err := web.New(web.Deps{
-		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
-		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
+	sessions := session.New(store)
+	accounts := account.New(account.Deps{
+		DB: d, Sessions: sessions, KV: store, Messages: messages,
+		Mailer: account.QueuedMailer{Queue: queue}, Place: placeOf(atlas),
 	})
+	deps := web.Deps{
+		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
+		Accounts: accounts, Sessions: sessions, Atlas: atlas, Secret: secret,
+		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
+	}
+	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {
+		deps.Outbox = outbox
+	}
+	srv, err := web.New(deps)
 	if err != nil {
 		return err
 	}
@@ -128,6 +158,47 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// loadAtlas reads the embedded territory data and checks it covers every
+// portal's département.
+func loadAtlas(reg *tenant.Registry) (*territory.Atlas, error) {
+	atlas, err := territory.Load()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range reg.All() {
+		if _, ok := atlas.Departement(t.Departement); !ok {
+			return nil, fmt.Errorf("%s: departement %q has no territory data: run `make territories` and rebuild", t.File, t.Departement)
+		}
+	}
+	return atlas, nil
+}
+
+// placeOf answers the account package's question "where is this commune?".
+func placeOf(atlas *territory.Atlas) account.Place {
+	return func(code string) (string, string, bool) {
+		c, ok := atlas.Commune(code)
+		return c.EPCI, c.Departement, ok
+	}
+}
+
+// secretKey returns the key that signs forms and cookies. In development an
+// ephemeral one is made (forms open before a restart then fail, with a
+// plain message); in production it must be configured.
+func secretKey(cfg config.Config, log *slog.Logger) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		return []byte(cfg.SecretKey), nil
+	}
+	if !cfg.Dev {
+		return nil, fmt.Errorf("secret_key is not set: set ENTRAIDE_SECRET_KEY to 32 or more random characters (for example: openssl rand -base64 33)")
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	log.Warn("dev: no secret_key, using an ephemeral one: forms opened before a restart will be refused")
+	return b, nil
 }
 
 // markServable lets the database serve exactly the portals whose schema is

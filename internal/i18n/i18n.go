@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
+	_ "time/tzdata" // dates in Paris time even where the system has no zone files
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
@@ -133,4 +135,43 @@ func Negotiate(choice, acceptLanguage string, enabled []string, def string) stri
 		}
 	}
 	return def
+}
+
+// paris is the time zone every portal lives in; dates are shown in it.
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		// Without the zone database (a bare container), UTC+1 is less
+		// wrong than UTC; the binary embeds time/tzdata to avoid this.
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}()
+
+var months = map[string][12]string{
+	"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+// DateTime writes a moment as people of the language write it, in Paris
+// time: "22 novembre 2026 à 14 h 05", "22 November 2026 at 2:05 pm".
+func (l *Localizer) DateTime(t time.Time) string {
+	t = t.In(paris)
+	m, ok := months[l.Lang]
+	if !ok {
+		m = months[Source]
+	}
+	day := fmt.Sprintf("%d %s %d", t.Day(), m[t.Month()-1], t.Year())
+	if l.Lang == "en" {
+		h := t.Hour() % 12
+		if h == 0 {
+			h = 12
+		}
+		suffix := "am"
+		if t.Hour() >= 12 {
+			suffix = "pm"
+		}
+		return fmt.Sprintf("%s at %d:%02d %s", day, h, t.Minute(), suffix)
+	}
+	return fmt.Sprintf("%s à %d h %02d", day, t.Hour(), t.Minute())
 }

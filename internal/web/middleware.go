@@ -112,12 +112,27 @@ func (s *Server) resolveTenant(c *gin.Context) {
 		return
 	}
 	c.Set(ctxTenant, t)
+	c.Set(ctxHost, linkHost(host))
 	c.Set(ctxLogger, logger(c).With("tenant", string(t.Slug)))
 	c.Request = c.Request.WithContext(tenant.WithTenant(c.Request.Context(), t))
 	c.Next()
 }
 
-const ctxTenant = "entraide.tenant"
+const (
+	ctxTenant = "entraide.tenant"
+	// ctxHost is the host the person reached the portal by, for links.
+	ctxHost = "entraide.host"
+)
+
+// linkHost lower-cases a host and drops a trailing dot, keeping
+// the port: links in emails must lead back to where the person was.
+func linkHost(host string) string {
+	h := strings.ToLower(strings.TrimSpace(host))
+	if name, port, err := net.SplitHostPort(h); err == nil {
+		return strings.TrimSuffix(name, ".") + ":" + port
+	}
+	return strings.TrimSuffix(h, ".")
+}
 
 // currentTenant is the portal of the request, nil before resolution or on an
 // unknown host.

@@ -29,7 +29,7 @@ type views struct {
 }
 
 func loadViews() (*views, error) {
-	layout, err := template.ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
@@ -40,7 +40,7 @@ func loadViews() (*views, error) {
 	v := &views{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || name == "partials" {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, f)
@@ -65,6 +65,14 @@ type Page struct {
 	Languages []string
 	AppCSS    string // URL of the base stylesheet
 	Data      any
+	// User is the signed-in person, nil for visitors.
+	User *signedIn
+	// CSRF is the token every form of the page carries.
+	CSRF string
+	// Form is the submitted form being shown again, nil on first display.
+	Form *form
+	// Notice is a confirmation after a redirect (?fait=…), translated.
+	Notice string
 }
 
 // Text picks the request's language from a configured text.
@@ -89,6 +97,11 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 		Path:      c.Request.URL.Path,
 		AppCSS:    appCSSURL,
 		Data:      data,
+		User:      currentUser(c),
+		CSRF:      c.GetString(ctxCSRF),
+	}
+	if id, ok := notices[c.Query("fait")]; ok {
+		p.Notice = p.L.T(id)
 	}
 	if p.Portal != nil {
 		p.Theme, _ = s.Themes.Get(p.Portal.Theme)
@@ -135,6 +148,7 @@ var (
 	errNotFound    = errors.New("not found")
 	errUnknownHost = errors.New("unknown host")
 	errUnavailable = errors.New("portal unavailable")
+	errCSRF        = errors.New("form token missing or wrong")
 )
 
 type rateLimited struct{ retryIn time.Duration }
@@ -164,6 +178,8 @@ func (s *Server) renderError(c *gin.Context, err error) {
 	case errors.Is(err, errUnavailable), errors.Is(err, db.ErrTenantUnavailable):
 		v.Status, v.Title, v.Text = http.StatusServiceUnavailable, l.T("error.unavailable.title"), l.T("error.unavailable.text")
 		c.Header("Retry-After", "120")
+	case errors.Is(err, errCSRF):
+		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("form.csrf.title"), l.T("form.csrf")
 	case errors.As(err, &rl):
 		minutes := int(math.Ceil(rl.retryIn.Minutes()))
 		v.Status, v.Title, v.Text = http.StatusTooManyRequests, l.T("error.rate_limited.title"), l.N("error.rate_limited.text", max(minutes, 1))
@@ -188,4 +204,13 @@ func wantsJSON(c *gin.Context) bool {
 	}
 	accept := c.GetHeader("Accept")
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// Blank is the page without its submitted form, for the other forms of a
+// page that holds several: only the one that was sent shows values and
+// errors.
+func (p *Page) Blank() *Page {
+	q := *p
+	q.Form = nil
+	return &q
 }

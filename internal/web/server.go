@@ -10,10 +10,14 @@ import (
 	"net/http"
 	"net/netip"
 
+	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
+	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/theme"
 	"github.com/gin-gonic/gin"
 )
@@ -26,6 +30,11 @@ type Deps struct {
 	Tenants  *tenant.Registry
 	Themes   *theme.Set
 	Messages *i18n.Bundle
+	Accounts *account.Service
+	Sessions *session.Store
+	Atlas    *territory.Atlas
+	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
+	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
 	TrustedProxies []netip.Prefix
 	// RateLimitPerMinute is the number of requests one address may make to
@@ -33,6 +42,8 @@ type Deps struct {
 	RateLimitPerMinute int
 	// Dev enables development-only pages.
 	Dev bool
+	// Outbox, in development, is shown at /dev/courriels.
+	Outbox *mail.Outbox
 }
 
 // Server holds the engine and its dependencies.
@@ -45,15 +56,14 @@ type Server struct {
 // New builds the engine with every route. Templates are parsed here, so a
 // broken template stops the start rather than a request.
 func New(d Deps) (*Server, error) {
+	if len(d.Secret) < 32 {
+		return nil, fmt.Errorf("web: the secret must be at least 32 bytes (got %d)", len(d.Secret))
+	}
 	views, err := loadViews()
 	if err != nil {
 		return nil, err
 	}
-	if d.Dev {
-		gin.SetMode(gin.DebugMode)
-	} else {
-		gin.SetMode(gin.ReleaseMode)
-	}
+	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	// Gin trusts every proxy by default; we trust exactly the configured ones.
 	proxies := make([]string, len(d.TrustedProxies))
@@ -85,10 +95,40 @@ func (s *Server) routes() {
 
 	// The language is chosen before the rate limit so that a 429 page
 	// speaks the person's language too.
-	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit}
+	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit, s.csrf, s.loadUser}
 	portal := e.Group("/", portalChain...)
 	portal.GET("/", s.home)
 	portal.GET("/theme/:hash/:file", s.themeAsset)
+
+	portal.GET("/inscription", s.registerForm)
+	portal.POST("/inscription", s.register)
+	portal.GET("/inscription/envoyee", s.registerSent)
+	portal.GET("/confirmer", s.confirmForm)
+	portal.POST("/confirmer", s.confirm)
+	portal.GET("/confirmer/nouveau-lien", s.resendForm)
+	portal.POST("/confirmer/nouveau-lien", s.resend)
+	portal.GET("/connexion", s.loginForm)
+	portal.POST("/connexion", s.login)
+	portal.POST("/deconnexion", s.logout)
+	portal.GET("/mot-de-passe/oublie", s.forgotForm)
+	portal.POST("/mot-de-passe/oublie", s.forgot)
+	portal.GET("/mot-de-passe/nouveau", s.resetForm)
+	portal.POST("/mot-de-passe/nouveau", s.reset)
+	portal.GET("/compte/email/confirmer", s.emailConfirmForm)
+	portal.POST("/compte/email/confirmer", s.emailConfirm)
+
+	if s.Dev && s.Outbox != nil {
+		portal.GET("/dev/courriels", s.devOutbox)
+		portal.GET("/dev/courriels/:id", s.devOutboxMessage)
+	}
+
+	me := portal.Group("/compte", s.requireUser)
+	me.GET("", s.accountPage)
+	me.POST("/email", s.changeEmail)
+	me.POST("/mot-de-passe", s.changePassword)
+	me.POST("/sessions/fin", s.endSession)
+	me.GET("/supprimer", s.deleteForm)
+	me.POST("/supprimer", s.deleteAccount)
 
 	e.NoRoute(append(portalChain, func(c *gin.Context) {
 		s.renderError(c, errNotFound)

@@ -8,9 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
+	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/password"
+	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/internal/theme"
 	"github.com/entraide/entraide/internal/web"
@@ -21,6 +26,7 @@ type fixture struct {
 	env    *testutil.Env
 	server *web.Server
 	deps   web.Deps
+	outbox *mail.Outbox
 }
 
 // newFixture serves two portals, alpha and beta, with different themes,
@@ -38,9 +44,30 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	store := testutil.Redis(t)
+	atlas, err := territory.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox, err := mail.NewOutbox(t.TempDir(), testutil.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := session.New(store)
+	accounts := account.New(account.Deps{
+		DB: env.DB, Sessions: sessions, KV: store, Messages: messages,
+		Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"},
+		Place: func(code string) (string, string, bool) {
+			c, ok := atlas.Commune(code)
+			return c.EPCI, c.Departement, ok
+		},
+		Hashing: password.Params{Memory: 1024, Time: 1, Threads: 1},
+	})
 	deps := web.Deps{
-		Log: testutil.Logger(), DB: env.DB, KV: testutil.Redis(t), Tenants: env.Registry,
+		Log: testutil.Logger(), DB: env.DB, KV: store, Tenants: env.Registry,
 		Themes: themes, Messages: messages, RateLimitPerMinute: 1000,
+		Accounts: accounts, Sessions: sessions, Atlas: atlas,
+		Secret: []byte("test secret of at least thirty-two bytes"),
 	}
 	if tweak != nil {
 		tweak(&deps)
@@ -49,7 +76,7 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{env: env, server: s, deps: deps}
+	return &fixture{env: env, server: s, deps: deps, outbox: outbox}
 }
 
 type req struct {
@@ -236,7 +263,7 @@ func newFixtureOn(t *testing.T, base *fixture, tweak func(*web.Deps)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{env: base.env, server: s, deps: deps}
+	return &fixture{env: base.env, server: s, deps: deps, outbox: base.outbox}
 }
 
 func TestRateLimit(t *testing.T) {

@@ -13,6 +13,8 @@ CREATE TABLE users (
     commune_code         text NOT NULL CHECK (commune_code ~ '^[0-9][0-9AB][0-9]{3}$'),
     epci_code            text NOT NULL,
     interests            text[] NOT NULL DEFAULT '{}',
+    -- The language the person uses, for the emails we send them.
+    locale               text NOT NULL DEFAULT 'fr' CHECK (locale ~ '^[a-z]{2}$'),
     email_confirmed_at   timestamptz,
     suspended_until      timestamptz,
     suspension_reason    text,
