@@ -15,6 +15,7 @@ import (
 
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/territory"
 	"github.com/gin-gonic/gin"
 )
 
@@ -108,8 +109,15 @@ func (s *Server) resolveTenant(c *gin.Context) {
 	}
 	t, ok := s.Tenants.Resolve(host)
 	if !ok {
-		s.renderError(c, errUnknownHost)
-		return
+		// <epci-slug>.<portal host> is the same portal, filtered on one
+		// intercommunalité. Two map lookups, still no query.
+		var epci territory.EPCI
+		t, epci, ok = s.territoryHost(host)
+		if !ok {
+			s.renderError(c, errUnknownHost)
+			return
+		}
+		c.Set(ctxTerritory, &epci)
 	}
 	c.Set(ctxTenant, t)
 	c.Set(ctxHost, linkHost(host))
@@ -118,8 +126,32 @@ func (s *Server) resolveTenant(c *gin.Context) {
 	c.Next()
 }
 
+// territoryHost resolves a territory subdomain: its first label must be the
+// slug of an EPCI of the portal's département.
+func (s *Server) territoryHost(host string) (*tenant.Tenant, territory.EPCI, bool) {
+	label, rest, found := strings.Cut(tenant.NormalizeHost(host), ".")
+	if !found {
+		return nil, territory.EPCI{}, false
+	}
+	t, ok := s.Tenants.Resolve(rest)
+	if !ok {
+		return nil, territory.EPCI{}, false
+	}
+	e, ok := s.Atlas.EPCIBySlug(t.Departement, label)
+	return t, e, ok
+}
+
+// currentTerritory is the intercommunalité of a territory subdomain, or nil.
+func currentTerritory(c *gin.Context) *territory.EPCI {
+	if v, ok := c.Get(ctxTerritory); ok {
+		return v.(*territory.EPCI)
+	}
+	return nil
+}
+
 const (
-	ctxTenant = "entraide.tenant"
+	ctxTerritory = "entraide.territory"
+	ctxTenant    = "entraide.tenant"
 	// ctxHost is the host the person reached the portal by, for links.
 	ctxHost = "entraide.host"
 )

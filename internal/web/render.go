@@ -15,6 +15,7 @@ import (
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/theme"
 	"github.com/gin-gonic/gin"
 )
@@ -73,6 +74,11 @@ type Page struct {
 	Form *form
 	// Notice is a confirmation after a redirect (?fait=…), translated.
 	Notice string
+	// Territory is the intercommunalité of a territory subdomain, nil on
+	// the portal's own host.
+	Territory *territory.EPCI
+	// PortalURL is the portal's main address, to leave a territory.
+	PortalURL string
 }
 
 // Text picks the request's language from a configured text.
@@ -99,6 +105,10 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 		Data:      data,
 		User:      currentUser(c),
 		CSRF:      c.GetString(ctxCSRF),
+		Territory: currentTerritory(c),
+	}
+	if p.Territory != nil && p.Portal != nil {
+		p.PortalURL = "//" + p.Portal.Hosts[0] + portOf(c.GetString(ctxHost)) + "/"
 	}
 	if id, ok := notices[c.Query("fait")]; ok {
 		p.Notice = p.L.T(id)
@@ -213,4 +223,13 @@ func (p *Page) Blank() *Page {
 	q := *p
 	q.Form = nil
 	return &q
+}
+
+// portOf returns ":port" of a host, or "" when it has none, so links
+// between a portal's hosts keep the port in development.
+func portOf(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		return host[i:]
+	}
+	return ""
 }

@@ -147,6 +147,38 @@ func TestPortalFromHost(t *testing.T) {
 	}
 }
 
+// <epci-slug>.<portal host> opens the same portal filtered on that
+// intercommunalité; anything else under the portal's host is unknown.
+func TestTerritorySubdomain(t *testing.T) {
+	f := newFixture(t, nil)
+	tests := []struct {
+		host, want string
+		status     int
+	}{
+		{"nantes-metropole.alpha.localhost", "Nantes Métropole", 200},
+		{"Nantes-Metropole.ALPHA.localhost:8080", "Nantes Métropole", 200},
+		{"nantes-metropole.www.beta.localhost", "Nantes Métropole", 200},
+		{"alpha.localhost", "Portail alpha", 200},
+		{"pas-une-epci.alpha.localhost", "", 404},
+		// An EPCI of another département (Lozère) is not a territory of a
+		// Loire-Atlantique portal.
+		{"coeur-de-lozere.alpha.localhost", "", 404},
+		{"nantes-metropole.gamma.localhost", "", 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host, func(t *testing.T) {
+			w := f.do(t, req{host: tc.host})
+			if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.want) {
+				t.Fatalf("status %d, want %d with %q", w.Code, tc.status, tc.want)
+			}
+			local := strings.Contains(w.Body.String(), `class="territory"`)
+			if tc.status == 200 && local != strings.HasPrefix(strings.ToLower(tc.host), "nantes-metropole.") {
+				t.Fatalf("territory banner shown = %v", local)
+			}
+		})
+	}
+}
+
 // X-Forwarded-Host switches portals only when a trusted proxy sends it.
 func TestForwardedHostOnlyFromTrustedProxies(t *testing.T) {
 	f := newFixture(t, func(d *web.Deps) {
