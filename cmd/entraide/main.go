@@ -5,6 +5,7 @@
 //	entraide migrate        create or upgrade the platform and portal schemas
 //	entraide migrate check  say which portal schemas are behind or drifted
 //	entraide tenant check   validate the portal files in tenants/
+//	entraide user grant     give a role from the command line (platform operators)
 //
 // Settings come from the file named by -config or ENTRAIDE_CONFIG, then
 // ENTRAIDE_* environment variables; see the README.
@@ -33,6 +34,11 @@ Usage:
                              create or upgrade the platform schema and every portal's schema
   entraide migrate check     say which portal schemas are behind or differ from a fresh one
   entraide tenant check      validate every portal file in the tenants directory
+  entraide user grant -portal SLUG -email EMAIL -role ROLE [-scope A,B]
+                             give a role (admin_departement, referent_territoire with EPCI
+                             slugs or SIRENs, referent_thematique with category codes, association)
+  entraide user revoke -portal SLUG -email EMAIL -role ROLE [-scope A,B]
+  entraide user roles -portal SLUG -email EMAIL
 
 Every command reads -config FILE (or ENTRAIDE_CONFIG) and ENTRAIDE_* variables.
 `
@@ -68,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrateCheck(ctx, rest, stdout, stderr)
 	case "tenant check":
 		return tenantCheck(rest, stdout, stderr)
+	case "user grant", "user revoke", "user roles":
+		return userCmd(ctx, strings.TrimPrefix(cmd, "user "), rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -214,3 +214,68 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("migrate check output:\n%s", out.String())
 	}
 }
+
+// A new portal gets its first admin from the command line, and an operator
+// can name a référent by the EPCI's slug.
+func TestUserGrantCommand(t *testing.T) {
+	shippedDirs(t)
+	dbURL := testutil.NewDatabase(t)
+	t.Setenv("ENTRAIDE_DATABASE_URL", dbURL)
+	t.Setenv("ENTRAIDE_REDIS_URL", testutil.RedisURL())
+	t.Setenv("ENTRAIDE_REDIS_PREFIX", "entraide_test_cli:")
+	t.Setenv("ENTRAIDE_LOG_LEVEL", "error")
+	ctx := context.Background()
+	if err := run(ctx, []string{"migrate"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	d := testutil.Open(t, dbURL, 2)
+	if _, err := d.Pool().Exec(ctx, `INSERT INTO tenant_tousvoisins44.users (email, email_key, display_name, password_hash, commune_code, epci_code)
+VALUES ('Agnes@Exemple.fr', 'agnes@exemple.fr', 'Agnès', 'x', '44109', '244400404')`); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+		wantOut string
+	}{
+		{"first admin", []string{"user", "grant", "-portal", "tousvoisins44", "-email", "agnes@exemple.fr", "-role", "admin_departement", "-as", "camille"},
+			"", "Agnès (Agnes@Exemple.fr) on tousvoisins44: resident, admin_departement"},
+		{"référent by EPCI slug", []string{"user", "grant", "-portal", "tousvoisins44", "-email", "AGNES@exemple.fr", "-role", "referent_territoire", "-scope", "nantes-metropole"},
+			"", "referent_territoire [Nantes Métropole (244400404)]"},
+		{"EPCI of another département", []string{"user", "grant", "-portal", "tousvoisins44", "-email", "agnes@exemple.fr", "-role", "referent_territoire", "-scope", "caen-la-mer"},
+			"no EPCI \"caen-la-mer\" in département 44", ""},
+		{"unknown person", []string{"user", "grant", "-portal", "tousvoisins44", "-email", "personne@exemple.fr", "-role", "admin_departement"},
+			"no account with email personne@exemple.fr on tousvoisins44", ""},
+		{"the same email on another portal is another person", []string{"user", "roles", "-portal", "calvados", "-email", "agnes@exemple.fr"},
+			"no account with email agnes@exemple.fr on calvados", ""},
+		{"unknown portal", []string{"user", "roles", "-portal", "nulle_part", "-email", "agnes@exemple.fr"},
+			"no portal \"nulle_part\"", ""},
+		{"missing flags", []string{"user", "grant", "-portal", "tousvoisins44"},
+			"-portal, -email and -role are required", ""},
+		{"revoke", []string{"user", "revoke", "-portal", "tousvoisins44", "-email", "agnes@exemple.fr", "-role", "referent_territoire"},
+			"", "on tousvoisins44: resident, admin_departement\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(ctx, tc.args, &out, &errOut)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(errOut.String(), tc.wantErr) {
+					t.Fatalf("err = %v, stderr %q, want %q", err, errOut.String(), tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out.String(), tc.wantOut) {
+				t.Fatalf("err = %v, stdout %q, want %q (stderr %s)", err, out.String(), tc.wantOut, errOut.String())
+			}
+		})
+	}
+	var label string
+	if err := d.Pool().QueryRow(ctx, `SELECT actor_label FROM tenant_tousvoisins44.role_audit ORDER BY id LIMIT 1`).Scan(&label); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(label, "camille") {
+		t.Fatalf("audit actor = %q, want the operator named", label)
+	}
+}

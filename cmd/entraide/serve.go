@@ -103,6 +103,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
+	az, closeAZ, err := newAuthorizer(ctx, cfg, d, atlas, log)
+	if err != nil {
+		return err
+	}
+	defer closeAZ()
 	sessions := session.New(store)
 	accounts := account.New(account.Deps{
 		DB: d, Sessions: sessions, KV: store, Messages: messages,
@@ -110,7 +115,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	deps := web.Deps{
 		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
-		Accounts: accounts, Sessions: sessions, Atlas: atlas, Secret: secret,
+		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Secret: secret,
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}
 	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {

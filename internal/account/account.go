@@ -485,6 +485,41 @@ func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 	return u, err
 }
 
+// ByEmail returns the account of the portal in ctx with this email.
+func (s *Service) ByEmail(ctx context.Context, email string) (User, error) {
+	_, key, ok := normalizeEmail(email)
+	if !ok {
+		return User{}, ErrNotFound
+	}
+	return s.byEmailKey(ctx, key)
+}
+
+// Search finds up to limit people whose name or email contains query.
+func (s *Service) Search(ctx context.Context, query string, limit int) ([]User, error) {
+	query = strings.TrimSpace(query)
+	if query == "" {
+		return nil, nil
+	}
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(query) + "%"
+	var out []User
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, searchUsersSQL, pattern, limit)
+		if err != nil {
+			return fmt.Errorf("account: search: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 func (s *Service) byEmailKey(ctx context.Context, key string) (User, error) {
 	var u User
 	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {

@@ -25,6 +25,13 @@ RETURNING ` + userColumns
 	userByIDSQL    = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
 	userByEmailSQL = `SELECT ` + userColumns + ` FROM users WHERE email_key = $1`
 
+	// searchUsersSQL finds people by part of their name or email, for the
+	// département admin's roles page. The pattern's wildcards are escaped
+	// by the caller.
+	searchUsersSQL = `SELECT ` + userColumns + ` FROM users
+ WHERE display_name ILIKE $1 ESCAPE '\' OR email_key LIKE lower($1) ESCAPE '\'
+ ORDER BY display_name, id LIMIT $2`
+
 	confirmEmailSQL = `UPDATE users SET email_confirmed_at = now(), updated_at = now() WHERE id = $1 AND email_confirmed_at IS NULL`
 
 	setPasswordSQL = `UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1`

@@ -25,6 +25,7 @@ var notices = map[string]string{
 	"session":     "account.sessions.ended",
 	"supprime":    "account.delete.done",
 	"connexion":   "login.required",
+	"role":        "admin.roles.done",
 }
 
 // baseURL is the portal's address as the person reached it, for links in

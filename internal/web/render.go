@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/tenant"
@@ -79,6 +80,8 @@ type Page struct {
 	Territory *territory.EPCI
 	// PortalURL is the portal's main address, to leave a territory.
 	PortalURL string
+	// CanAdmin shows the administration link to those who manage roles.
+	CanAdmin bool
 }
 
 // Text picks the request's language from a configured text.
@@ -109,6 +112,15 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 	}
 	if p.Territory != nil && p.Portal != nil {
 		p.PortalURL = "//" + p.Portal.Hosts[0] + portOf(c.GetString(ctxHost)) + "/"
+	}
+	if p.User != nil && s.Authz != nil {
+		// A remembered decision costs well under a microsecond; an error
+		// only hides the link, the pages themselves check again.
+		ok, err := s.Authz.Can(c.Request.Context(), p.User.ID, authz.ActManageRoles, authz.Target{})
+		if err != nil {
+			logger(c).Error("authz: check for the admin link", "error", err)
+		}
+		p.CanAdmin = ok
 	}
 	if id, ok := notices[c.Query("fait")]; ok {
 		p.Notice = p.L.T(id)
@@ -159,6 +171,7 @@ var (
 	errUnknownHost = errors.New("unknown host")
 	errUnavailable = errors.New("portal unavailable")
 	errCSRF        = errors.New("form token missing or wrong")
+	errForbidden   = errors.New("forbidden")
 )
 
 type rateLimited struct{ retryIn time.Duration }
@@ -188,6 +201,8 @@ func (s *Server) renderError(c *gin.Context, err error) {
 	case errors.Is(err, errUnavailable), errors.Is(err, db.ErrTenantUnavailable):
 		v.Status, v.Title, v.Text = http.StatusServiceUnavailable, l.T("error.unavailable.title"), l.T("error.unavailable.text")
 		c.Header("Retry-After", "120")
+	case errors.Is(err, errForbidden):
+		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("error.forbidden.title"), l.T("error.forbidden.text")
 	case errors.Is(err, errCSRF):
 		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("form.csrf.title"), l.T("form.csrf")
 	case errors.As(err, &rl):

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 
 	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
@@ -33,6 +34,7 @@ type Deps struct {
 	Accounts *account.Service
 	Sessions *session.Store
 	Atlas    *territory.Atlas
+	Authz    *authz.Authorizer
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -121,6 +123,12 @@ func (s *Server) routes() {
 		portal.GET("/dev/courriels", s.devOutbox)
 		portal.GET("/dev/courriels/:id", s.devOutboxMessage)
 	}
+
+	admin := portal.Group("/admin")
+	admin.GET("/roles", s.requireCan(authz.ActManageRoles), s.rolesPage)
+	admin.POST("/roles/attribuer", s.requireCan(authz.ActManageRoles), s.changeRole(true))
+	admin.POST("/roles/retirer", s.requireCan(authz.ActManageRoles), s.changeRole(false))
+	admin.GET("/journal", s.requireCan(authz.ActViewAudit), s.auditPage)
 
 	me := portal.Group("/compte", s.requireUser)
 	me.GET("", s.accountPage)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
@@ -63,10 +64,14 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 		},
 		Hashing: password.Params{Memory: 1024, Time: 1, Threads: 1},
 	})
+	az, err := authz.New(authz.Options{DB: env.DB, Logger: testutil.Logger(), EPCIOfCommune: atlas.EPCIOfCommune})
+	if err != nil {
+		t.Fatal(err)
+	}
 	deps := web.Deps{
 		Log: testutil.Logger(), DB: env.DB, KV: store, Tenants: env.Registry,
 		Themes: themes, Messages: messages, RateLimitPerMinute: 1000,
-		Accounts: accounts, Sessions: sessions, Atlas: atlas,
+		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az,
 		Secret: []byte("test secret of at least thirty-two bytes"),
 	}
 	if tweak != nil {
