@@ -474,6 +474,31 @@ func (s *Service) Delete(ctx context.Context, userID int64, current string) erro
 	return s.sessions.EndAll(ctx, userID, "")
 }
 
+// Suspend stops a person from signing in until the given time, with a
+// reason they will be shown, and ends every session they have; a zero time
+// lifts the suspension. Moderation decides; this only applies it.
+func (s *Service) Suspend(ctx context.Context, userID int64, until time.Time, reason string) error {
+	var u any
+	var r any
+	if !until.IsZero() {
+		u, r = until, reason
+	}
+	err := s.db.Tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, suspendSQL, userID, u, r)
+		if err != nil {
+			return fmt.Errorf("account: suspend: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil || until.IsZero() {
+		return err
+	}
+	return s.sessions.EndAll(ctx, userID, "")
+}
+
 // ByID returns an account of the portal in ctx.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 	var u User

@@ -40,6 +40,8 @@ RETURNING ` + userColumns
 
 	deleteUserSQL = `DELETE FROM users WHERE id = $1`
 
+	suspendSQL = `UPDATE users SET suspended_until = $2, suspension_reason = $3, updated_at = now() WHERE id = $1`
+
 	insertTokenSQL = `
 INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, expires_at)
 VALUES ($1, $2, $3, $4, $5)`

@@ -170,5 +170,11 @@ func (s *Server) auditPage(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
+	// Scopes are shown by name: "Nantes Métropole", not its SIREN.
+	for i := range entries {
+		for j, code := range entries[i].Scopes {
+			entries[i].Scopes[j] = s.scopeName(c, code).Name
+		}
+	}
 	s.render(c, http.StatusOK, "admin_audit", s.page(c, localizer(c, s).T("admin.audit.title"), entries))
 }

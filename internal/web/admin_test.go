@@ -79,7 +79,7 @@ func TestAdminGrantsReferentFromThePage(t *testing.T) {
 	}
 
 	admin.get("http://alpha.localhost/admin/journal")
-	if !strings.Contains(admin.last, "Agnès") || !strings.Contains(admin.last, "Léa") || !strings.Contains(admin.last, "Rôle donné") {
+	if !strings.Contains(admin.last, "Agnès") || !strings.Contains(admin.last, "Léa") || !strings.Contains(admin.last, "Rôle donné") || !strings.Contains(admin.last, "Nantes Métropole") {
 		t.Fatalf("audit page:\n%s", admin.last)
 	}
 	// A référent cannot reach the roles page either.
