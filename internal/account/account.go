@@ -224,6 +224,23 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, baseURL string
 // ResendConfirmation sends a fresh confirmation link to an unconfirmed
 // account; it says nothing about whether the email has an account.
 func (s *Service) ResendConfirmation(ctx context.Context, email, ip, baseURL string) error {
+	return s.emailLink(ctx, email, ip, link{purpose: "confirm", ttl: confirmLinkTTL, url: baseURL + "/confirmer?jeton=",
+		skip: func(u User) bool { return u.EmailConfirmedAt != nil }})
+}
+
+// link describes a one-time link sent on request to an address.
+type link struct {
+	purpose string // email_tokens.purpose, and the email's kind
+	ttl     time.Duration
+	url     string // the token is appended
+	skip    func(User) bool
+}
+
+// emailLink sends a fresh link of one purpose to the account with this
+// email, retiring the older ones. It answers the same whether or not the
+// account exists, and is limited per account and address so it cannot be
+// used to flood an inbox.
+func (s *Service) emailLink(ctx context.Context, email, ip string, l link) error {
 	_, key, ok := normalizeEmail(email)
 	if !ok {
 		return FieldErrors{"email": "account.error.email"}
@@ -232,7 +249,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, email, ip, baseURL str
 		return err
 	}
 	u, err := s.byEmailKey(ctx, key)
-	if errors.Is(err, ErrNotFound) || (err == nil && u.EmailConfirmedAt != nil) {
+	if errors.Is(err, ErrNotFound) || (err == nil && l.skip != nil && l.skip(u)) {
 		return nil
 	}
 	if err != nil {
@@ -240,14 +257,14 @@ func (s *Service) ResendConfirmation(ctx context.Context, email, ip, baseURL str
 	}
 	token := newToken()
 	if err := s.db.Tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, dropTokensSQL, u.ID, "confirm"); err != nil {
+		if _, err := tx.Exec(ctx, dropTokensSQL, u.ID, l.purpose); err != nil {
 			return fmt.Errorf("account: retire links: %w", err)
 		}
-		return insertToken(ctx, tx, token, u.ID, "confirm", "", confirmLinkTTL)
+		return insertToken(ctx, tx, token, u.ID, l.purpose, "", l.ttl)
 	}); err != nil {
 		return err
 	}
-	return s.mail(ctx, u, "confirm", baseURL+"/confirmer?jeton="+token)
+	return s.mail(ctx, u, l.purpose, l.url+token)
 }
 
 // Confirm consumes a confirmation link.
@@ -328,30 +345,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (User, error) {
 // RequestReset emails a password reset link if the email has an account.
 // It answers the same either way, so it does not reveal who has one.
 func (s *Service) RequestReset(ctx context.Context, email, ip, baseURL string) error {
-	_, key, ok := normalizeEmail(email)
-	if !ok {
-		return FieldErrors{"email": "account.error.email"}
-	}
-	if err := s.guard.Allow(ctx, resetRules(key, ip)...); err != nil {
-		return err
-	}
-	u, err := s.byEmailKey(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	token := newToken()
-	if err := s.db.Tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, dropTokensSQL, u.ID, "reset"); err != nil {
-			return fmt.Errorf("account: retire links: %w", err)
-		}
-		return insertToken(ctx, tx, token, u.ID, "reset", "", resetLinkTTL)
-	}); err != nil {
-		return err
-	}
-	return s.mail(ctx, u, "reset", baseURL+"/mot-de-passe/nouveau?jeton="+token)
+	return s.emailLink(ctx, email, ip, link{purpose: "reset", ttl: resetLinkTTL, url: baseURL + "/mot-de-passe/nouveau?jeton="})
 }
 
 // ResetPassword sets a new password from a reset link and ends every

@@ -10,12 +10,10 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/internal/account"
-	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/account/accounttest"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
-	"github.com/entraide/entraide/internal/password"
 	"github.com/entraide/entraide/internal/session"
-	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
 	"github.com/jackc/pgx/v5"
 )
@@ -39,30 +37,8 @@ const (
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	env := testutil.NewEnv(t, testutil.Portal("alpha"), testutil.Portal("beta"))
-	atlas, err := territory.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	messages, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	outbox, err := mail.NewOutbox(t.TempDir(), testutil.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
 	store := testutil.Redis(t)
-	sessions := session.New(store)
-	svc := account.New(account.Deps{
-		DB: env.DB, Sessions: sessions, KV: store, Messages: messages,
-		Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"},
-		Place: func(code string) (string, string, bool) {
-			c, ok := atlas.Commune(code)
-			return c.EPCI, c.Departement, ok
-		},
-		// Cheap hashing: these tests check behaviour, not cost.
-		Hashing: password.Params{Memory: 1024, Time: 1, Threads: 1},
-	})
+	svc, sessions, outbox := accounttest.New(t, env, store)
 	return &fixture{env: env, svc: svc, sessions: sessions, outbox: outbox, store: store}
 }
 

@@ -7,25 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/testutil"
 )
 
 // Both stores count the same way, so a deployment behaves alike with and
 // without Redis.
 func TestIncr(t *testing.T) {
-	stores := []struct {
-		name  string
-		store kv.Store
-	}{
-		{"redis", testutil.Redis(t)},
-		{"memory", kv.NewMemory()},
-	}
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
+	for _, st := range testutil.Stores(t) {
+		t.Run(st.Name, func(t *testing.T) {
 			ctx := context.Background()
 			for want := int64(1); want <= 3; want++ {
-				n, ttl, err := st.store.Incr(ctx, "count:a", time.Minute)
+				n, ttl, err := st.Store.Incr(ctx, "count:a", time.Minute)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -33,18 +25,18 @@ func TestIncr(t *testing.T) {
 					t.Fatalf("Incr = %d, %s; want %d within a minute", n, ttl, want)
 				}
 			}
-			if n, _, _ := st.store.Incr(ctx, "count:b", time.Minute); n != 1 {
+			if n, _, _ := st.Store.Incr(ctx, "count:b", time.Minute); n != 1 {
 				t.Fatalf("another key starts at %d", n)
 			}
 			// A counter starts again once its window has passed.
-			if _, _, err := st.store.Incr(ctx, "count:short", 30*time.Millisecond); err != nil {
+			if _, _, err := st.Store.Incr(ctx, "count:short", 30*time.Millisecond); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(60 * time.Millisecond)
-			if n, _, _ := st.store.Incr(ctx, "count:short", 30*time.Millisecond); n != 1 {
+			if n, _, _ := st.Store.Incr(ctx, "count:short", 30*time.Millisecond); n != 1 {
 				t.Fatalf("expired counter continued at %d", n)
 			}
-			if err := st.store.Ping(ctx); err != nil {
+			if err := st.Store.Ping(ctx); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -64,17 +56,10 @@ func TestRedisPrefixesKeys(t *testing.T) {
 
 // Values and sets behave alike in both stores: what the session store needs.
 func TestValuesAndSets(t *testing.T) {
-	stores := []struct {
-		name  string
-		store kv.Store
-	}{
-		{"redis", testutil.Redis(t)},
-		{"memory", kv.NewMemory()},
-	}
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
+	for _, st := range testutil.Stores(t) {
+		t.Run(st.Name, func(t *testing.T) {
 			ctx := context.Background()
-			s := st.store
+			s := st.Store
 			if _, ok, err := s.Get(ctx, "v"); ok || err != nil {
 				t.Fatalf("missing key: ok=%v err=%v", ok, err)
 			}

@@ -5,25 +5,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/testutil"
 )
 
 func TestSessions(t *testing.T) {
-	stores := []struct {
-		name  string
-		store kv.Store
-	}{
-		{"redis", testutil.Redis(t)},
-		{"memory", kv.NewMemory()},
-	}
 	alpha := tenant.WithTenant(context.Background(), testutil.Portal("alpha"))
 	beta := tenant.WithTenant(context.Background(), testutil.Portal("beta"))
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
+	for _, st := range testutil.Stores(t) {
+		t.Run(st.Name, func(t *testing.T) {
 			now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-			s := New(st.store)
+			s := New(st.Store)
 			s.now = func() time.Time { return now }
 
 			token, sess, err := s.Create(alpha, 1, "Firefox", "192.0.2.1")

@@ -191,3 +191,16 @@ func Redis(t testing.TB) *kv.Redis {
 	})
 	return r
 }
+
+// NamedStore is one kind of shared store.
+type NamedStore struct {
+	Name  string
+	Store kv.Store
+}
+
+// Stores returns both kinds of shared store (Redis, memory), for behaviour
+// that must be the same with and without Redis.
+func Stores(t testing.TB) []NamedStore {
+	t.Helper()
+	return []NamedStore{{"redis", Redis(t)}, {"memory", kv.NewMemory()}}
+}

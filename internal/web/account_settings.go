@@ -12,9 +12,12 @@ type accountView struct {
 	Commune  string
 	Sessions []session.Session
 	Current  string // id of this browser's session
-	// Which form the Form belongs to, so errors show in the right place.
+	// Section is the form that was sent, so its errors show in the right place.
 	Section string
 }
+
+// SentForm tells Page.FormFor which of the page's forms was sent.
+func (v *accountView) SentForm() string { return v.Section }
 
 func (s *Server) accountPage(c *gin.Context) {
 	s.renderAccount(c, http.StatusOK, "", nil)

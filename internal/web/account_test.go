@@ -72,7 +72,21 @@ func (b *browser) read(resp *http.Response) {
 	b.last = string(body)
 }
 
+// uniqueIDs fails when an HTML id appears twice: labels, error links and
+// screen readers would point at the wrong element.
+func uniqueIDs(t *testing.T, page string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, m := range htmlID.FindAllStringSubmatch(page, -1) {
+		if seen[m[1]] {
+			t.Fatalf("id %q appears twice", m[1])
+		}
+		seen[m[1]] = true
+	}
+}
+
 var (
+	htmlID    = regexp.MustCompile(` id="([^"]+)"`)
 	csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	jeton     = regexp.MustCompile(`jeton=([A-Za-z0-9_-]{20,})`)
 )
@@ -120,6 +134,7 @@ func TestRegisterConfirmLoginLogout(t *testing.T) {
 	if !strings.Contains(b.last, `aria-invalid="true"`) || !strings.Contains(b.last, `href="#champ-email"`) {
 		t.Fatal("errors are not tied to their field")
 	}
+	uniqueIDs(t, b.last)
 
 	// An ambiguous commune offers choices; choosing one completes it.
 	b.post(home+"/inscription", map[string]string{
@@ -156,6 +171,13 @@ func TestRegisterConfirmLoginLogout(t *testing.T) {
 	}
 	if !strings.Contains(b.last, "cet appareil") {
 		t.Fatal("the account page does not list this session")
+	}
+	uniqueIDs(t, b.last)
+	// A mistake in one of the account page's forms shows there, and only there.
+	b.post(home+"/compte/mot-de-passe", map[string]string{"password": "faux", "new_password": "une nouvelle phrase secrète"})
+	uniqueIDs(t, b.last)
+	if !strings.Contains(b.last, `href="#champ-password-password"`) || strings.Contains(b.last, `id="champ-email-password" name="password" type="password" autocomplete="current-password" required aria-describedby`) {
+		t.Fatalf("error not tied to the password form:\n%s", b.last)
 	}
 
 	// The session cookie is HttpOnly, SameSite=Lax and host-only.

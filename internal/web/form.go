@@ -69,14 +69,14 @@ func (f *form) Summary() []fieldError {
 // fieldView is what the "field" template needs to draw one labelled input
 // with its hint and error tied to it for screen readers.
 type fieldView struct {
-	Name, Type, Label, Hint, Value, Error, Autocomplete string
-	Required                                            bool
+	ID, Name, Type, Label, Hint, Value, Error, Autocomplete string
+	Required                                                bool
 }
 
 // Field builds the view of one input of the page's form. Passwords are never
 // written back into the page.
 func (p *Page) Field(name, typ, labelID, hintID, autocomplete string, required bool) fieldView {
-	v := fieldView{Name: name, Type: typ, Label: p.L.T(labelID), Autocomplete: autocomplete, Required: required}
+	v := fieldView{ID: p.FieldID(name), Name: name, Type: typ, Label: p.L.T(labelID), Autocomplete: autocomplete, Required: required}
 	if hintID != "" {
 		v.Hint = p.L.T(hintID)
 	}

@@ -82,7 +82,15 @@ type Page struct {
 	PortalURL string
 	// CanAdmin shows the administration link to those who manage roles.
 	CanAdmin bool
+
+	// idPrefix keeps field ids unique when a page holds several forms with
+	// a field of the same name (see FormFor).
+	idPrefix string
 }
+
+// FieldID is the HTML id of a field of the page's form, for its label and
+// the links of the error summary.
+func (p *Page) FieldID(name string) string { return "champ-" + p.idPrefix + name }
 
 // Text picks the request's language from a configured text.
 func (p *Page) Text(t tenant.Text) string { return t.In(p.L.Lang) }
@@ -231,12 +239,15 @@ func wantsJSON(c *gin.Context) bool {
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
 }
 
-// Blank is the page without its submitted form, for the other forms of a
-// page that holds several: only the one that was sent shows values and
-// errors.
-func (p *Page) Blank() *Page {
+// FormFor is the page as one of its several forms sees it: with the
+// submitted values and errors when that form is the one that was sent
+// (the page's data says which, through SentForm), without them otherwise.
+func (p *Page) FormFor(name string) *Page {
 	q := *p
-	q.Form = nil
+	q.idPrefix = name + "-"
+	if v, ok := p.Data.(interface{ SentForm() string }); !ok || v.SentForm() != name {
+		q.Form = nil
+	}
 	return &q
 }
 

@@ -8,13 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/account/accounttest"
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
-	"github.com/entraide/entraide/internal/password"
-	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
@@ -50,20 +48,7 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox, err := mail.NewOutbox(t.TempDir(), testutil.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := session.New(store)
-	accounts := account.New(account.Deps{
-		DB: env.DB, Sessions: sessions, KV: store, Messages: messages,
-		Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"},
-		Place: func(code string) (string, string, bool) {
-			c, ok := atlas.Commune(code)
-			return c.EPCI, c.Departement, ok
-		},
-		Hashing: password.Params{Memory: 1024, Time: 1, Threads: 1},
-	})
+	accounts, sessions, outbox := accounttest.New(t, env, store)
 	az, err := authz.New(authz.Options{DB: env.DB, Logger: testutil.Logger(), EPCIOfCommune: atlas.EPCIOfCommune})
 	if err != nil {
 		t.Fatal(err)
@@ -305,16 +290,9 @@ func newFixtureOn(t *testing.T, base *fixture, tweak func(*web.Deps)) *fixture {
 
 func TestRateLimit(t *testing.T) {
 	base := newFixture(t, nil)
-	stores := []struct {
-		name  string
-		store kv.Store
-	}{
-		{"redis", testutil.Redis(t)},
-		{"memory", kv.NewMemory()},
-	}
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
-			f := newFixtureOn(t, base, func(d *web.Deps) { d.KV = st.store; d.RateLimitPerMinute = 3 })
+	for _, st := range testutil.Stores(t) {
+		t.Run(st.Name, func(t *testing.T) {
+			f := newFixtureOn(t, base, func(d *web.Deps) { d.KV = st.Store; d.RateLimitPerMinute = 3 })
 			client := req{host: "alpha.localhost", remote: "198.51.100.7:1000"}
 			for i := 0; i < 3; i++ {
 				if w := f.do(t, client); w.Code != 200 {
