@@ -5,7 +5,7 @@
 // accounts.
 //
 // The package never imports the web layer: it returns errors with a field and
-// a message id (FieldErrors) or sentinel errors, and the web layer words them.
+// a message id (invalid.Fields) or sentinel errors, and the web layer words them.
 package account
 
 import (
@@ -22,6 +22,7 @@ import (
 
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/password"
 	"github.com/entraide/entraide/internal/session"
@@ -66,18 +67,6 @@ type Suspended struct {
 }
 
 func (s *Suspended) Error() string { return "account: suspended until " + s.Until.Format(time.RFC3339) }
-
-// FieldErrors maps a form field to the id of the message that explains
-// what is wrong with it. It is an error so services can return it.
-type FieldErrors map[string]string
-
-func (f FieldErrors) Error() string {
-	parts := make([]string, 0, len(f))
-	for k, v := range f {
-		parts = append(parts, k+": "+v)
-	}
-	return "account: invalid input (" + strings.Join(parts, ", ") + ")"
-}
 
 // User is an account.
 type User struct {
@@ -162,7 +151,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, baseURL string
 	if !ok {
 		return User{}, db.ErrNoTenant
 	}
-	errs := FieldErrors{}
+	errs := invalid.Fields{}
 	name := strings.TrimSpace(in.DisplayName)
 	if n := utf8.RuneCountInString(name); n < 2 || n > 50 || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		errs["display_name"] = "account.error.display_name"
@@ -243,7 +232,7 @@ type link struct {
 func (s *Service) emailLink(ctx context.Context, email, ip string, l link) error {
 	_, key, ok := normalizeEmail(email)
 	if !ok {
-		return FieldErrors{"email": "account.error.email"}
+		return invalid.Fields{"email": "account.error.email"}
 	}
 	if err := s.guard.Allow(ctx, resetRules(key, ip)...); err != nil {
 		return err
@@ -363,7 +352,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		}
 		t, _ := tenant.FromContext(ctx)
 		if msg := passwordError(newPassword, u.Email, u.DisplayName, t.Name); msg != "" {
-			return FieldErrors{"password": msg}
+			return invalid.Fields{"password": msg}
 		}
 		hash, err := password.Hash(newPassword, s.hashing)
 		if err != nil {
@@ -390,7 +379,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 	}
 	t, _ := tenant.FromContext(ctx)
 	if msg := passwordError(next, u.Email, u.DisplayName, t.Name); msg != "" {
-		return FieldErrors{"new_password": msg}
+		return invalid.Fields{"new_password": msg}
 	}
 	if err := s.setPassword(ctx, userID, next); err != nil {
 		return err
@@ -407,10 +396,10 @@ func (s *Service) RequestEmailChange(ctx context.Context, userID int64, current,
 	}
 	email, key, ok := normalizeEmail(newEmail)
 	if !ok {
-		return FieldErrors{"new_email": "account.error.email"}
+		return invalid.Fields{"new_email": "account.error.email"}
 	}
 	if _, err := s.byEmailKey(ctx, key); err == nil {
-		return FieldErrors{"new_email": "account.error.email_taken"}
+		return invalid.Fields{"new_email": "account.error.email_taken"}
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
@@ -442,7 +431,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (User, e
 		email, key, _ := normalizeEmail(newEmail)
 		if _, err := tx.Exec(ctx, setEmailSQL, id, email, key); err != nil {
 			if isUniqueViolation(err) {
-				return FieldErrors{"new_email": "account.error.email_taken"}
+				return invalid.Fields{"new_email": "account.error.email_taken"}
 			}
 			return fmt.Errorf("account: set email: %w", err)
 		}
@@ -558,7 +547,7 @@ func (s *Service) checkPassword(ctx context.Context, userID int64, current strin
 	}
 	if _, err := password.Verify(current, u.passwordHash, s.hashing); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
-			return User{}, FieldErrors{"password": "account.error.current_password"}
+			return User{}, invalid.Fields{"password": "account.error.current_password"}
 		}
 		return User{}, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/account/accounttest"
+	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/session"
@@ -159,7 +160,7 @@ func TestRegisterValidation(t *testing.T) {
 			in := good
 			tc.change(&in)
 			_, err := f.svc.Register(ctx, in, "http://alpha.localhost")
-			var fe account.FieldErrors
+			var fe invalid.Fields
 			if !errors.As(err, &fe) || len(fe) != len(tc.fields) {
 				t.Fatalf("error = %v, want errors on %v", err, tc.fields)
 			}
@@ -269,7 +270,7 @@ func TestPasswordReset(t *testing.T) {
 	if _, err := f.svc.ResetPassword(ctx, first, "une nouvelle phrase secrète"); !errors.Is(err, account.ErrBadLink) {
 		t.Fatalf("an older reset link still works: %v", err)
 	}
-	var fe account.FieldErrors
+	var fe invalid.Fields
 	if _, err := f.svc.ResetPassword(ctx, token, "azertyuiop"); !errors.As(err, &fe) || fe["password"] == "" {
 		t.Fatalf("weak new password: %v", err)
 	}
@@ -307,7 +308,7 @@ func TestChangePasswordEmailAndDelete(t *testing.T) {
 	keep, sKeep, _ := f.sessions.Create(ctx, u.ID, "A", "192.0.2.1")
 	other, _, _ := f.sessions.Create(ctx, u.ID, "B", "192.0.2.2")
 
-	var fe account.FieldErrors
+	var fe invalid.Fields
 	if err := f.svc.ChangePassword(ctx, u.ID, "mauvais mot de passe", "une nouvelle phrase secrète", sKeep.ID); !errors.As(err, &fe) || fe["password"] == "" {
 		t.Fatalf("wrong current password: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/invalid"
 	"github.com/gin-gonic/gin"
 )
 
@@ -91,7 +92,7 @@ func (p *Page) Field(name, typ, labelID, hintID, autocomplete string, required b
 // false for errors that are not the person's to fix.
 func (s *Server) applyError(c *gin.Context, f *form, err error) bool {
 	l := localizer(c, s)
-	var fe account.FieldErrors
+	var fe invalid.Fields
 	var th *account.Throttled
 	switch {
 	case errors.As(err, &fe):
