@@ -6,11 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=./bin/entraide
+addr=${ENTRAIDE_HTTP_ADDR:-:8080}
+port=${addr##*:}
 export ENTRAIDE_LOG_FORMAT=${ENTRAIDE_LOG_FORMAT:-text}
 # Development: the outbox of sent emails is shown at /dev/courriels, and a
 # secret key is made once under var/ (never committed) so forms survive
 # restarts.
 export ENTRAIDE_DEV=${ENTRAIDE_DEV:-true}
+# Links in emails sent by background jobs point at this development server.
+export ENTRAIDE_PUBLIC_SCHEME=${ENTRAIDE_PUBLIC_SCHEME:-http}
+export ENTRAIDE_PUBLIC_PORT=${ENTRAIDE_PUBLIC_PORT:-${addr##*:}}
 if [ -z "${ENTRAIDE_SECRET_KEY:-}" ]; then
 	mkdir -p var
 	if [ ! -s var/secret_key ]; then
@@ -19,8 +24,6 @@ if [ -z "${ENTRAIDE_SECRET_KEY:-}" ]; then
 	ENTRAIDE_SECRET_KEY=$(cat var/secret_key)
 	export ENTRAIDE_SECRET_KEY
 fi
-addr=${ENTRAIDE_HTTP_ADDR:-:8080}
-port=${addr##*:}
 
 "$bin" tenant check >/dev/null
 "$bin" migrate -create-database

@@ -16,6 +16,7 @@ import (
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/config"
 	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/jobs"
 	"github.com/entraide/entraide/internal/kv"
@@ -93,8 +94,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer queuePool.Close()
+	posts := help.New(d, help.Place(placeOf(atlas)), reg.All())
 	workers := jobs.NewWorkers(reg, log)
 	mail.Register(workers, sender, cfg.MailFrom, log)
+	help.RegisterJobs(workers, posts, help.Notices{Messages: messages,
+		PortalURL: func(t *tenant.Tenant) string { return cfg.PortalURL(t.Hosts[0]) }}, log)
 	queue, err := jobs.New(queuePool, workers, log)
 	if err != nil {
 		return err
@@ -115,7 +119,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	deps := web.Deps{
 		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
-		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Secret: secret,
+		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Help: posts, Secret: secret,
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}
 	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {

@@ -591,6 +591,14 @@ func normalizeEmail(s string) (email, key string, ok bool) {
 	if err != nil || a.Address != s || a.Name != "" {
 		return "", "", false
 	}
+	// Mail servers that accept accented addresses (SMTPUTF8) are rare, and
+	// our sender does not speak it: an account we cannot write to would
+	// never be confirmed.
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return "", "", false
+		}
+	}
 	// A domain without a dot ("marie@gmail") is a typo far more often than
 	// an address.
 	if domain := s[strings.LastIndexByte(s, '@')+1:]; !strings.Contains(domain, ".") {

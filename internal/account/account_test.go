@@ -147,6 +147,7 @@ func TestRegisterValidation(t *testing.T) {
 		{"name with a line break", func(in *account.RegisterInput) { in.DisplayName = "Marie\nD." }, []string{"display_name"}},
 		{"email without domain", func(in *account.RegisterInput) { in.Email = "marie@exemple" }, []string{"email"}},
 		{"email with a name", func(in *account.RegisterInput) { in.Email = "Marie <marie@exemple.fr>" }, []string{"email"}},
+		{"email with an accent (we could not send to it)", func(in *account.RegisterInput) { in.Email = "léa@exemple.fr" }, []string{"email"}},
 		{"short password", func(in *account.RegisterInput) { in.Password = "court" }, []string{"password"}},
 		{"common password", func(in *account.RegisterInput) { in.Password = "azertyuiop" }, []string{"password"}},
 		{"password is the email", func(in *account.RegisterInput) { in.Password = "marie@exemple.fr" }, []string{"password"}},

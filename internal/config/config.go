@@ -69,6 +69,12 @@ type Config struct {
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	LogLevel        string        `mapstructure:"log_level"`
 	LogFormat       string        `mapstructure:"log_format"` // json or text
+	// PublicScheme and PublicPort make the portals' addresses in emails sent
+	// by background jobs, which have no request to copy them from:
+	// <scheme>://<first host>[:port]/.
+	PublicScheme string `mapstructure:"public_scheme"`
+	PublicPort   int    `mapstructure:"public_port"`
+
 	// SecretKey signs form tokens and device cookies. At least 32
 	// characters, kept out of the repository (ENTRAIDE_SECRET_KEY); serve
 	// refuses to start without one unless dev is set.
@@ -98,6 +104,7 @@ func Defaults() Config {
 		DBMaxConnIdleTime:  2 * time.Minute,
 		RateLimitPerMinute: 600,
 		MailFrom:           "entraide@localhost",
+		PublicScheme:       "https",
 		OutboxDir:          "var/outbox",
 		ShutdownTimeout:    15 * time.Second,
 		LogLevel:           "info",
@@ -171,6 +178,12 @@ func (c Config) Validate() error {
 	if c.MigrateConcurrency < 1 {
 		errs = append(errs, fmt.Errorf("migrate_concurrency: must be at least 1 (got %d)", c.MigrateConcurrency))
 	}
+	if c.PublicScheme != "http" && c.PublicScheme != "https" {
+		errs = append(errs, fmt.Errorf("public_scheme: must be http or https (got %q)", c.PublicScheme))
+	}
+	if c.PublicPort < 0 || c.PublicPort > 65535 {
+		errs = append(errs, fmt.Errorf("public_port: must be a port number (got %d)", c.PublicPort))
+	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		errs = append(errs, fmt.Errorf("secret_key: must be at least 32 characters (got %d)", len(c.SecretKey)))
 	}
@@ -203,6 +216,14 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log_level: must be debug, info, warn or error (got %q)", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// PortalURL is a portal's public address, ending with "/".
+func (c Config) PortalURL(host string) string {
+	if c.PublicPort != 0 {
+		return fmt.Sprintf("%s://%s:%d/", c.PublicScheme, host, c.PublicPort)
+	}
+	return c.PublicScheme + "://" + host + "/"
 }
 
 // TrustedPrefixes parses TrustedProxies. A bare address counts as a /32 or /128.

@@ -19,7 +19,7 @@ var settingVars = []string{
 	"ENTRAIDE_MIGRATE_ON_START", "ENTRAIDE_MIGRATE_CONCURRENCY",
 	"ENTRAIDE_DB_MAX_CONNS", "ENTRAIDE_DB_MAX_CONN_LIFETIME", "ENTRAIDE_DB_MAX_CONN_IDLE_TIME",
 	"ENTRAIDE_RATE_LIMIT_PER_MINUTE", "ENTRAIDE_SHUTDOWN_TIMEOUT",
-	"ENTRAIDE_LOG_LEVEL", "ENTRAIDE_LOG_FORMAT", "ENTRAIDE_DEV", "ENTRAIDE_SECRET_KEY",
+	"ENTRAIDE_LOG_LEVEL", "ENTRAIDE_LOG_FORMAT", "ENTRAIDE_DEV", "ENTRAIDE_SECRET_KEY", "ENTRAIDE_PUBLIC_SCHEME", "ENTRAIDE_PUBLIC_PORT",
 	"ENTRAIDE_SMTP_URL", "ENTRAIDE_MAIL_FROM", "ENTRAIDE_OUTBOX_DIR",
 	"DATABASE_URL", "REDIS_URL",
 }
@@ -328,6 +328,8 @@ func TestValidate(t *testing.T) {
 		{"bad trusted proxy", func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} }, "trusted_proxies"},
 		{"migrate_concurrency 0", func(c *config.Config) { c.MigrateConcurrency = 0 }, "migrate_concurrency"},
 		{"short secret_key", func(c *config.Config) { c.SecretKey = "trop court" }, "secret_key"},
+		{"public_scheme ftp", func(c *config.Config) { c.PublicScheme = "ftp" }, "public_scheme"},
+		{"public_port out of range", func(c *config.Config) { c.PublicPort = 70000 }, "public_port"},
 		{"db_max_conns 1", func(c *config.Config) { c.DBMaxConns = 1 }, "db_max_conns"},
 		{"db_max_conn_lifetime 0", func(c *config.Config) { c.DBMaxConnLifetime = 0 }, "db_max_conn_lifetime"},
 		{"rate_limit_per_minute 0", func(c *config.Config) { c.RateLimitPerMinute = 0 }, "rate_limit_per_minute"},

@@ -175,3 +175,31 @@ func (l *Localizer) DateTime(t time.Time) string {
 	}
 	return fmt.Sprintf("%s à %d h %02d", day, t.Hour(), t.Minute())
 }
+
+// Date writes a day as people of the language write it: "22 novembre
+// 2026", "22 November 2026". It takes a time.Time or a *time.Time (nil
+// gives "").
+func (l *Localizer) Date(v any) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		t = *x
+	default:
+		return ""
+	}
+	// A date without time of day (from a date column) is midnight UTC; it
+	// must not move to the day before when shown in Paris time.
+	if t.Hour() != 0 || t.Minute() != 0 || t.Location() != time.UTC {
+		t = t.In(paris)
+	}
+	m, ok := months[l.Lang]
+	if !ok {
+		m = months[Source]
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), m[t.Month()-1], t.Year())
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/tenant"
@@ -58,6 +59,20 @@ type Workers struct {
 	registry *tenant.Registry
 	log      *slog.Logger
 	count    int
+	periodic []periodic
+}
+
+// periodic is a job made for every portal at a fixed interval.
+type periodic struct {
+	every time.Duration
+	make  func(TenantArgs) river.JobArgs
+}
+
+// Periodic makes a job of kind T for every portal at each interval (and
+// once at start). Only River's elected leader enqueues them, so several
+// instances do not run them twice.
+func Periodic[T Args](ws *Workers, every time.Duration, make func(TenantArgs) T) {
+	ws.periodic = append(ws.periodic, periodic{every: every, make: func(a TenantArgs) river.JobArgs { return make(a) }})
 }
 
 // NewWorkers returns an empty set. Jobs for portals unknown to registry are
@@ -97,12 +112,31 @@ func New(pool *pgxpool.Pool, ws *Workers, log *slog.Logger) (*Queue, error) {
 	if working {
 		cfg.Workers = ws.river
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+		for _, p := range ws.periodic {
+			for _, t := range ws.registry.All() {
+				args := TenantArgs{Tenant: t.Slug}
+				make := p.make
+				cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.every),
+					func() (river.JobArgs, *river.InsertOpts) { return make(args), nil },
+					&river.PeriodicJobOpts{RunOnStart: true}))
+			}
+		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: create client: %w", err)
 	}
 	return &Queue{client: client, working: working}, nil
+}
+
+// FromContext returns the queue a running job belongs to, so a job can
+// enqueue others (an email, say) without holding the queue itself.
+func FromContext(ctx context.Context) (*Queue, error) {
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: not inside a job: %w", err)
+	}
+	return &Queue{client: client, working: true}, nil
 }
 
 // Start begins working jobs, if any worker is registered.

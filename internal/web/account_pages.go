@@ -26,6 +26,10 @@ var notices = map[string]string{
 	"supprime":    "account.delete.done",
 	"connexion":   "login.required",
 	"role":        "admin.roles.done",
+	"publiee":     "post.published",
+	"en-attente":  "post.pending",
+	"prolongee":   "post.renewed",
+	"fermee":      "post.closed",
 }
 
 // baseURL is the portal's address as the person reached it, for links in

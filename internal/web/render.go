@@ -30,8 +30,23 @@ type views struct {
 	pages map[string]*template.Template
 }
 
+// funcs are pure helpers for building arguments; nothing in them depends on
+// the request (translations come with the page's localizer).
+var funcs = template.FuncMap{
+	// dict passes the page and an item to a partial template.
+	"dict": func(p *Page, item any) itemView { return itemView{Page: p, Item: item} },
+	// list makes a list of strings, for loops over fixed choices.
+	"list": func(items ...string) []string { return items },
+}
+
+// itemView is what a partial for one item of a list receives.
+type itemView struct {
+	Page *Page
+	Item any
+}
+
 func loadViews() (*views, error) {
-	layout, err := template.ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
@@ -83,9 +98,37 @@ type Page struct {
 	// CanAdmin shows the administration link to those who manage roles.
 	CanAdmin bool
 
+	communeName func(string) string
+
 	// idPrefix keeps field ids unique when a page holds several forms with
 	// a field of the same name (see FormFor).
 	idPrefix string
+}
+
+// Commune names a commune by its INSEE code.
+func (p *Page) Commune(code string) string { return p.communeName(code) }
+
+// Category is the label of one of the portal's categories, in the page's
+// language.
+func (p *Page) Category(code string) string {
+	if p.Portal != nil {
+		for _, c := range p.Portal.Categories {
+			if c.Code == code {
+				return c.Label.In(p.L.Lang)
+			}
+		}
+	}
+	return code
+}
+
+// Checked reports whether a multi-choice field of the form holds value.
+func (p *Page) Checked(name, value string) bool {
+	for _, v := range strings.Split(p.Form.Value(name), ",") {
+		if v == value {
+			return true
+		}
+	}
+	return false
 }
 
 // FieldID is the HTML id of a field of the page's form, for its label and
@@ -107,16 +150,17 @@ func (p *Page) ThemeURL(file string) string {
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {
 	p := &Page{
-		L:         localizer(c, s),
-		Portal:    currentTenant(c),
-		Title:     title,
-		RequestID: c.GetString(ctxRequestID),
-		Path:      c.Request.URL.Path,
-		AppCSS:    appCSSURL,
-		Data:      data,
-		User:      currentUser(c),
-		CSRF:      c.GetString(ctxCSRF),
-		Territory: currentTerritory(c),
+		L:           localizer(c, s),
+		Portal:      currentTenant(c),
+		Title:       title,
+		RequestID:   c.GetString(ctxRequestID),
+		Path:        c.Request.URL.Path,
+		AppCSS:      appCSSURL,
+		Data:        data,
+		User:        currentUser(c),
+		CSRF:        c.GetString(ctxCSRF),
+		Territory:   currentTerritory(c),
+		communeName: s.communeName,
 	}
 	if p.Territory != nil && p.Portal != nil {
 		p.PortalURL = "//" + p.Portal.Hosts[0] + portOf(c.GetString(ctxHost)) + "/"

@@ -13,6 +13,7 @@ import (
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
@@ -35,6 +36,7 @@ type Deps struct {
 	Sessions *session.Store
 	Atlas    *territory.Atlas
 	Authz    *authz.Authorizer
+	Help     *help.Service
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -123,6 +125,14 @@ func (s *Server) routes() {
 		portal.GET("/dev/courriels", s.devOutbox)
 		portal.GET("/dev/courriels/:id", s.devOutboxMessage)
 	}
+
+	posts := portal.Group("/annonces", s.requireModule("entraide"))
+	posts.GET("", s.postsList)
+	posts.GET("/nouvelle", s.requireUser, s.newPostForm)
+	posts.POST("/nouvelle", s.requireUser, s.createPost)
+	posts.GET("/:id", s.showPost)
+	posts.POST("/:id", s.requireUser, s.changePost)
+	portal.GET("/mes-annonces", s.requireModule("entraide"), s.requireUser, s.myPosts)
 
 	admin := portal.Group("/admin")
 	admin.GET("/roles", s.requireCan(authz.ActManageRoles), s.rolesPage)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/entraide/entraide/internal/account/accounttest"
 	"github.com/entraide/entraide/internal/authz"
+	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
@@ -57,6 +58,10 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 		Log: testutil.Logger(), DB: env.DB, KV: store, Tenants: env.Registry,
 		Themes: themes, Messages: messages, RateLimitPerMinute: 1000,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az,
+		Help: help.New(env.DB, func(code string) (string, string, bool) {
+			c, ok := atlas.Commune(code)
+			return c.EPCI, c.Departement, ok
+		}, env.Registry.All()),
 		Secret: []byte("test secret of at least thirty-two bytes"),
 	}
 	if tweak != nil {

@@ -1,0 +1,399 @@
+// Package help owns the heart of a portal: requests for help ("demandes")
+// and offers ("propositions"). It validates what a person posts, applies the
+// portal's rules (services must be free, forbidden words, premoderation) on
+// every path, lists and searches posts, and ends them: closed by their
+// author, or expired unless renewed.
+package help
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/invalid"
+	"github.com/entraide/entraide/internal/rules"
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/jackc/pgx/v5"
+)
+
+// Kinds of post.
+const (
+	KindRequest = "demande"
+	KindOffer   = "proposition"
+)
+
+// Statuses of a post.
+const (
+	StatusOpen       = "ouverte"
+	StatusInProgress = "en_cours"
+	StatusDone       = "realisee"
+	StatusWithdrawn  = "retiree"
+	StatusExpired    = "expiree"
+)
+
+// Visibilities of a post.
+const (
+	VisibilityPending = "en_attente"
+	VisibilityVisible = "visible"
+	VisibilityHidden  = "masquee"
+)
+
+// Modes says how help is given; WhenKinds when.
+var (
+	Modes     = []string{"sur_place", "a_distance", "telephone"}
+	WhenKinds = []string{"souple", "date", "periode", "regulier"}
+)
+
+// Limits of what a person types, in characters.
+const (
+	titleMin, titleMax = 5, 100
+	descMin, descMax   = 20, 4000
+	recurrenceMax      = 100
+	// PerPage is how many posts a list page shows.
+	PerPage = 20
+)
+
+var (
+	// ErrNotFound means no such post, or not one this person may see.
+	ErrNotFound = errors.New("help: post not found")
+	// ErrNotAllowed means the post is not this person's, or not in a state
+	// that allows the change.
+	ErrNotAllowed = errors.New("help: change not allowed")
+)
+
+// Refused is returned when a post breaks the portal's rules; each finding
+// quotes what triggered it so the person can fix it.
+type Refused struct{ Findings []rules.Finding }
+
+func (r *Refused) Error() string {
+	return fmt.Sprintf("help: refused by %d rule finding(s)", len(r.Findings))
+}
+
+// Draft is what a person types to post.
+type Draft struct {
+	Kind        string
+	Category    string
+	Title       string
+	Description string
+	CommuneCode string
+	Modes       []string
+	WhenKind    string
+	DateFrom    string // YYYY-MM-DD, from the form's date input
+	DateTo      string
+	Recurrence  string
+	Urgent      bool
+}
+
+// Post is a stored post, with its author's public name and commune (never
+// their email or phone).
+type Post struct {
+	ID            int64
+	Kind          string
+	Category      string
+	Title         string
+	Description   string
+	CommuneCode   string
+	EPCICode      string
+	Modes         []string
+	WhenKind      string
+	DateFrom      *time.Time
+	DateTo        *time.Time
+	Recurrence    string
+	Urgent        bool
+	Status        string
+	Visibility    string
+	AuthorID      int64
+	AuthorName    string
+	AuthorCommune string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// Place says where a commune is: its EPCI and département.
+type Place func(communeCode string) (epci, departement string, ok bool)
+
+// Service is the help capability.
+type Service struct {
+	db    *db.DB
+	place Place
+	rules map[tenant.Slug]*rules.Set
+	now   func() time.Time
+}
+
+// New returns the service for the given portals; each portal's rule set is
+// built once here.
+func New(d *db.DB, place Place, portals []*tenant.Tenant) *Service {
+	s := &Service{db: d, place: place, rules: map[tenant.Slug]*rules.Set{}, now: time.Now}
+	for _, t := range portals {
+		s.rules[t.Slug] = rules.New(t.Rules)
+	}
+	return s
+}
+
+// Create validates and stores a post by authorID on the portal in ctx. A
+// post that breaks the portal's rules is refused (*Refused); under
+// premoderation it is stored but waits for a référent before anyone else
+// sees it.
+func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, error) {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return Post{}, db.ErrNoTenant
+	}
+	d, epci, errs := s.validate(t, d)
+	if len(errs) > 0 {
+		return Post{}, errs
+	}
+	set, ok := s.rules[t.Slug]
+	if !ok {
+		return Post{}, fmt.Errorf("help: no rules for portal %s", t.Slug)
+	}
+	verdict := set.Check(rules.Field{Name: "title", Text: d.Title}, rules.Field{Name: "description", Text: d.Description}, rules.Field{Name: "recurrence", Text: d.Recurrence})
+	if len(verdict.Refused) > 0 {
+		return Post{}, &Refused{Findings: verdict.Refused}
+	}
+	visibility := VisibilityVisible
+	if verdict.Hold {
+		visibility = VisibilityPending
+	}
+	from, to := parseDate(d.DateFrom), parseDate(d.DateTo)
+	expires := s.now().Add(time.Duration(t.Rules.RequestExpiryDays) * 24 * time.Hour)
+	var p Post
+	err := s.db.Tx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, insertPostSQL, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, epci,
+			d.Modes, d.WhenKind, from, to, d.Recurrence, d.Urgent, visibility, authorID, expires).Scan(&id); err != nil {
+			return fmt.Errorf("help: save post: %w", err)
+		}
+		var err error
+		p, err = scanPost(tx.QueryRow(ctx, postByIDSQL, id))
+		return err
+	})
+	return p, err
+}
+
+// validate checks a draft and returns it cleaned, with the commune's EPCI,
+// or the message id of what is wrong with each field.
+func (s *Service) validate(t *tenant.Tenant, d Draft) (Draft, string, invalid.Fields) {
+	errs := invalid.Fields{}
+	d.Title = oneLine(d.Title)
+	d.Description = strings.TrimSpace(strings.ReplaceAll(d.Description, "\r\n", "\n"))
+	d.Recurrence = oneLine(d.Recurrence)
+	if d.Kind != KindRequest && d.Kind != KindOffer {
+		errs["kind"] = "post.error.kind"
+	}
+	if !hasCategory(t, d.Category) {
+		errs["category"] = "post.error.category"
+	}
+	if n := utf8.RuneCountInString(d.Title); n < titleMin || n > titleMax {
+		errs["title"] = "post.error.title"
+	}
+	if n := utf8.RuneCountInString(d.Description); n < descMin || n > descMax || strings.IndexFunc(d.Description, isBadControl) >= 0 {
+		errs["description"] = "post.error.description"
+	}
+	epci, dep, ok := s.place(d.CommuneCode)
+	if !ok || dep != t.Departement {
+		errs["commune"] = "post.error.commune"
+	}
+	if len(d.Modes) == 0 || !allIn(d.Modes, Modes) {
+		errs["modes"] = "post.error.modes"
+	}
+	switch d.WhenKind {
+	case "souple":
+		d.DateFrom, d.DateTo, d.Recurrence = "", "", ""
+	case "date":
+		if parseDate(d.DateFrom) == nil {
+			errs["date_from"] = "post.error.date"
+		}
+		d.DateTo, d.Recurrence = "", ""
+	case "periode":
+		from, to := parseDate(d.DateFrom), parseDate(d.DateTo)
+		switch {
+		case from == nil:
+			errs["date_from"] = "post.error.date"
+		case to == nil || to.Before(*from):
+			errs["date_to"] = "post.error.date_to"
+		}
+		d.Recurrence = ""
+	case "regulier":
+		if n := utf8.RuneCountInString(d.Recurrence); n < 3 || n > recurrenceMax {
+			errs["recurrence"] = "post.error.recurrence"
+		}
+		d.DateFrom, d.DateTo = "", ""
+	default:
+		errs["when"] = "post.error.when"
+	}
+	return d, epci, errs
+}
+
+// Get returns a post the viewer may see: visible ones to everyone, and the
+// author's own whatever their state (with the reason, later, when hidden).
+func (s *Service) Get(ctx context.Context, id, viewerID int64) (Post, error) {
+	var p Post
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		p, err = scanPost(tx.QueryRow(ctx, postByIDSQL, id))
+		return err
+	})
+	if err != nil {
+		return Post{}, err
+	}
+	if p.Visibility != VisibilityVisible && p.AuthorID != viewerID {
+		return Post{}, ErrNotFound
+	}
+	return p, nil
+}
+
+// Filter narrows the public list. Empty fields do not filter.
+type Filter struct {
+	Kind     string
+	Category string
+	EPCI     string
+	Query    string // words, searched in French without regard to accents
+	// Near puts posts of this EPCI first.
+	Near string
+	Page int // from 1
+}
+
+// List returns one page of open, visible posts and how many match in all.
+func (s *Service) List(ctx context.Context, f Filter) ([]Post, int, error) {
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	if utf8.RuneCountInString(f.Query) > 200 {
+		f.Query = string([]rune(f.Query)[:200])
+	}
+	var posts []Post
+	var total int
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		posts, total, err = collectPosts(ctx, tx, listSQL, f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page-1)*PerPage)
+		return err
+	})
+	return posts, total, err
+}
+
+// ByAuthor returns a person's own posts, whatever their state.
+func (s *Service) ByAuthor(ctx context.Context, authorID int64) ([]Post, error) {
+	var posts []Post
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		posts, _, err = collectPosts(ctx, tx, byAuthorSQL, authorID, 100)
+		return err
+	})
+	return posts, err
+}
+
+// Renew keeps an open (or just expired) post online for the portal's
+// expiry period from now.
+func (s *Service) Renew(ctx context.Context, authorID, id int64) error {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return db.ErrNoTenant
+	}
+	until := s.now().Add(time.Duration(t.Rules.RequestExpiryDays) * 24 * time.Hour)
+	return s.change(ctx, renewSQL, id, authorID, until)
+}
+
+// Close ends a post by its author: done (réalisée) or withdrawn (retirée).
+func (s *Service) Close(ctx context.Context, authorID, id int64, status string) error {
+	if status != StatusDone && status != StatusWithdrawn {
+		return ErrNotAllowed
+	}
+	return s.change(ctx, closeSQL, id, authorID, status)
+}
+
+func (s *Service) change(ctx context.Context, sql string, id, authorID int64, arg any) error {
+	return s.db.Tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, sql, id, authorID, arg)
+		if err != nil {
+			return fmt.Errorf("help: change post %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotAllowed
+		}
+		return nil
+	})
+}
+
+// Expiring is a post about to expire, and whom to tell.
+type Expiring struct {
+	PostID      int64
+	Title       string
+	ExpiresAt   time.Time
+	AuthorEmail string
+	AuthorName  string
+	Locale      string
+}
+
+// Expire ends the open posts whose time is up, and returns the posts that
+// end within warnBefore and whose author must now be told (once).
+func (s *Service) Expire(ctx context.Context, warnBefore time.Duration) (expired int64, warn []Expiring, err error) {
+	now := s.now()
+	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, expireSQL, now)
+		if err != nil {
+			return fmt.Errorf("help: expire posts: %w", err)
+		}
+		expired = tag.RowsAffected()
+		rows, err := tx.Query(ctx, expiringSQL, now.Add(warnBefore))
+		if err != nil {
+			return fmt.Errorf("help: posts about to expire: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e Expiring
+			if err := rows.Scan(&e.PostID, &e.Title, &e.ExpiresAt, &e.AuthorEmail, &e.AuthorName, &e.Locale); err != nil {
+				return fmt.Errorf("help: posts about to expire: %w", err)
+			}
+			warn = append(warn, e)
+		}
+		return rows.Err()
+	})
+	return expired, warn, err
+}
+
+func hasCategory(t *tenant.Tenant, code string) bool {
+	for _, c := range t.Categories {
+		if c.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func allIn(list, allowed []string) bool {
+	for _, x := range list {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || x == a
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// oneLine trims and folds white space, for single-line fields.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// isBadControl refuses control characters other than line breaks and tabs.
+func isBadControl(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }
+
+func parseDate(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return nil
+	}
+	return &d
+}

@@ -1,0 +1,103 @@
+package help
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SQL of the help package, in one place. Table names are unqualified: every
+// statement runs in a transaction pinned to the portal's schema. The text
+// search configuration is shared and named explicitly.
+const (
+	postColumns = `p.id, p.kind, p.category_code, p.title, p.description, p.commune_code, p.epci_code,
+       p.modes, p.when_kind, p.date_from, p.date_to, p.recurrence, p.urgent, p.status, p.visibility,
+       p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at`
+
+	insertPostSQL = `
+INSERT INTO posts (kind, category_code, title, description, commune_code, epci_code, modes,
+                   when_kind, date_from, date_to, recurrence, urgent, visibility, author_id, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+RETURNING id`
+
+	postByIDSQL = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`
+
+	// listSQL is the public list. Each filter is skipped when its parameter
+	// is empty; PostgreSQL plans every execution with the actual values, so
+	// skipped filters cost nothing. Posts of the preferred EPCI (the
+	// territory subdomain's, or the person's) come first, then the best
+	// text matches, then the newest.
+	listSQL = `
+SELECT ` + postColumns + `, count(*) OVER () AS total
+  FROM posts p JOIN users u ON u.id = p.author_id
+ WHERE p.status = 'ouverte' AND p.visibility = 'visible'
+   AND ($1 = '' OR p.kind = $1)
+   AND ($2 = '' OR p.category_code = $2)
+   AND ($3 = '' OR p.epci_code = $3)
+   AND ($4 = '' OR p.search @@ websearch_to_tsquery('extensions.french_unaccent', $4))
+ ORDER BY (p.epci_code = $5) DESC,
+          CASE WHEN $4 = '' THEN 0 ELSE ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', $4)) END DESC,
+          p.created_at DESC, p.id DESC
+ LIMIT $6 OFFSET $7`
+
+	byAuthorSQL = `SELECT ` + postColumns + `, 0 FROM posts p JOIN users u ON u.id = p.author_id
+ WHERE p.author_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2`
+
+	renewSQL = `
+UPDATE posts SET expires_at = $3, expiry_warned_at = NULL, status = 'ouverte', updated_at = now()
+ WHERE id = $1 AND author_id = $2 AND status IN ('ouverte', 'expiree')`
+
+	closeSQL = `
+UPDATE posts SET status = $3, updated_at = now()
+ WHERE id = $1 AND author_id = $2 AND status IN ('ouverte', 'en_cours')`
+
+	expireSQL = `
+UPDATE posts SET status = 'expiree', updated_at = now()
+ WHERE status = 'ouverte' AND expires_at <= $1`
+
+	// expiringSQL finds the open posts that end before $1 and whose author
+	// was not told yet, and marks them told in the same statement.
+	expiringSQL = `
+UPDATE posts p SET expiry_warned_at = now()
+  FROM users u
+ WHERE u.id = p.author_id AND p.status = 'ouverte' AND p.expiry_warned_at IS NULL AND p.expires_at <= $1
+RETURNING p.id, p.title, p.expires_at, u.email, u.display_name, u.locale`
+)
+
+func scanPost(row pgx.Row, extra ...any) (Post, error) {
+	var p Post
+	dest := []any{&p.ID, &p.Kind, &p.Category, &p.Title, &p.Description, &p.CommuneCode, &p.EPCICode,
+		&p.Modes, &p.WhenKind, &p.DateFrom, &p.DateTo, &p.Recurrence, &p.Urgent, &p.Status, &p.Visibility,
+		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt}
+	err := row.Scan(append(dest, extra...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Post{}, ErrNotFound
+	}
+	if err != nil {
+		return Post{}, fmt.Errorf("help: read post: %w", err)
+	}
+	return p, nil
+}
+
+func collectPosts(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Post, int, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("help: list posts: %w", err)
+	}
+	defer rows.Close()
+	var out []Post
+	total := 0
+	for rows.Next() {
+		p, err := scanPost(rows, &total)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("help: list posts: %w", err)
+	}
+	return out, total, nil
+}

@@ -1,0 +1,236 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/entraide/entraide/internal/authz"
+	"github.com/entraide/entraide/internal/help"
+	"github.com/entraide/entraide/internal/territory"
+	"github.com/gin-gonic/gin"
+)
+
+// requireModule answers 404 on a portal that did not enable the module,
+// as if the pages did not exist there.
+func (s *Server) requireModule(name string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !currentTenant(c).HasModule(name) {
+			s.renderError(c, errNotFound)
+			return
+		}
+		c.Next()
+	}
+}
+
+// postsView is the list page's data.
+type postsView struct {
+	Filter help.Filter
+	Posts  []help.Post
+	Total  int
+	Pages  int
+	EPCIs  []territory.EPCI
+	// PrevURL and NextURL keep the filters; empty at either end.
+	PrevURL, NextURL string
+}
+
+func (s *Server) postsList(c *gin.Context) {
+	t := currentTenant(c)
+	page, _ := strconv.Atoi(c.Query("page"))
+	f := help.Filter{Kind: c.Query("type"), Category: c.Query("categorie"), EPCI: c.Query("territoire"), Query: c.Query("q"), Page: max(page, 1)}
+	// Near: the territory subdomain's EPCI, else the signed-in person's.
+	if e := currentTerritory(c); e != nil {
+		f.Near = e.Code
+		if c.Query("territoire") == "" && c.Request.URL.RawQuery == "" {
+			f.EPCI = e.Code
+		}
+	} else if u := currentUser(c); u != nil {
+		f.Near = u.EPCICode
+	}
+	posts, total, err := s.Help.List(c.Request.Context(), f)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	v := &postsView{Filter: f, Posts: posts, Total: total, Pages: (total + help.PerPage - 1) / help.PerPage, EPCIs: s.Atlas.EPCIs(t.Departement)}
+	q := c.Request.URL.Query()
+	if f.Page > 1 {
+		q.Set("page", strconv.Itoa(f.Page-1))
+		v.PrevURL = "/annonces?" + q.Encode()
+	}
+	if f.Page < v.Pages {
+		q.Set("page", strconv.Itoa(f.Page+1))
+		v.NextURL = "/annonces?" + q.Encode()
+	}
+	s.render(c, http.StatusOK, "posts", s.page(c, localizer(c, s).T("post.list.title"), v))
+}
+
+// postFormView is the new-post page's data.
+type postFormView struct {
+	Choices []territory.Commune
+}
+
+var postFields = []string{"kind", "category", "title", "description", "commune", "commune_code", "when", "date_from", "date_to", "recurrence", "urgent"}
+
+func (s *Server) newPostForm(c *gin.Context) {
+	if s.refuseSuspended(c) {
+		return
+	}
+	u := currentUser(c)
+	f := &form{values: map[string]string{"kind": c.DefaultQuery("type", help.KindRequest), "when": "souple"}, errors: map[string]string{}}
+	if cm, ok := s.Atlas.Commune(u.CommuneCode); ok {
+		f.values["commune"] = cm.Name
+		f.values["commune_code"] = cm.Code
+	}
+	p := s.page(c, localizer(c, s).T("post.new.title"), &postFormView{})
+	p.Form = f
+	s.render(c, http.StatusOK, "post_new", p)
+}
+
+func (s *Server) createPost(c *gin.Context) {
+	if s.refuseSuspended(c) {
+		return
+	}
+	u := currentUser(c)
+	l := localizer(c, s)
+	f := readForm(c, postFields...)
+	f.values["modes"] = strings.Join(c.PostFormArray("modes"), ",")
+	view := &postFormView{}
+	code, choices, problem := s.findCommune(c, f.Value("commune"), f.Value("commune_code"))
+	if problem != "" {
+		f.fail("commune", l.T(strings.Replace(problem, "account.", "post.", 1)))
+		view.Choices = choices
+	}
+	if f.ok() {
+		ok, err := s.Authz.Can(c.Request.Context(), u.ID, authz.ActPost, authz.Target{Commune: code, Category: f.Value("category")})
+		switch {
+		case err != nil && !errors.Is(err, authz.ErrUnknownCommune):
+			s.renderError(c, err)
+			return
+		case err == nil && !ok:
+			s.renderError(c, errForbidden)
+			return
+		}
+		post, err := s.Help.Create(c.Request.Context(), u.ID, help.Draft{
+			Kind: f.Value("kind"), Category: f.Value("category"), Title: f.Value("title"), Description: f.Value("description"),
+			CommuneCode: code, Modes: c.PostFormArray("modes"), WhenKind: f.Value("when"),
+			DateFrom: f.Value("date_from"), DateTo: f.Value("date_to"), Recurrence: f.Value("recurrence"), Urgent: f.Value("urgent") != "",
+		})
+		var refused *help.Refused
+		switch {
+		case err == nil:
+			notice := "publiee"
+			if post.Visibility == help.VisibilityPending {
+				notice = "en-attente"
+			}
+			c.Redirect(http.StatusSeeOther, "/annonces/"+strconv.FormatInt(post.ID, 10)+"?fait="+notice)
+			return
+		case errors.As(err, &refused):
+			for _, fd := range refused.Findings {
+				f.fail(fd.Field, l.T(fd.MessageID, "Match", fd.Match))
+			}
+		case !s.applyError(c, f, err):
+			s.renderError(c, err)
+			return
+		}
+	}
+	p := s.page(c, l.T("post.new.title"), view)
+	p.Form = f
+	s.render(c, http.StatusUnprocessableEntity, "post_new", p)
+}
+
+// refuseSuspended stops a suspended person at the door of a form, saying
+// why, and reports whether it did.
+func (s *Server) refuseSuspended(c *gin.Context) bool {
+	u := currentUser(c)
+	if u == nil || !u.SuspendedNow(time.Now()) {
+		return false
+	}
+	l := localizer(c, s)
+	p := s.page(c, l.T("post.new.title"), nil)
+	p.Form = &form{values: map[string]string{}, errors: map[string]string{}}
+	p.Form.fail("", l.T("post.suspended"))
+	s.render(c, http.StatusForbidden, "message", p)
+	c.Abort()
+	return true
+}
+
+// postView is a post page's data.
+type postView struct {
+	Post    help.Post
+	Commune string
+	Mine    bool
+}
+
+func (s *Server) showPost(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.renderError(c, errNotFound)
+		return
+	}
+	var viewer int64
+	if u := currentUser(c); u != nil {
+		viewer = u.ID
+	}
+	post, err := s.Help.Get(c.Request.Context(), id, viewer)
+	if errors.Is(err, help.ErrNotFound) {
+		s.renderError(c, errNotFound)
+		return
+	}
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	v := &postView{Post: post, Commune: s.communeName(post.CommuneCode), Mine: viewer != 0 && viewer == post.AuthorID}
+	s.render(c, http.StatusOK, "post", s.page(c, post.Title, v))
+}
+
+// changePost renews or closes the signed-in person's own post.
+func (s *Server) changePost(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.renderError(c, errNotFound)
+		return
+	}
+	u := currentUser(c)
+	notice := "prolongee"
+	switch action := c.PostForm("action"); action {
+	case "prolonger":
+		err = s.Help.Renew(c.Request.Context(), u.ID, id)
+	case help.StatusDone, help.StatusWithdrawn:
+		err = s.Help.Close(c.Request.Context(), u.ID, id, action)
+		notice = "fermee"
+	default:
+		err = help.ErrNotAllowed
+	}
+	switch {
+	case errors.Is(err, help.ErrNotAllowed):
+		s.renderError(c, errForbidden)
+	case err != nil:
+		s.renderError(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/annonces/"+url.PathEscape(c.Param("id"))+"?fait="+notice)
+	}
+}
+
+type myPostsView struct{ Posts []help.Post }
+
+func (s *Server) myPosts(c *gin.Context) {
+	posts, err := s.Help.ByAuthor(c.Request.Context(), currentUser(c).ID)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "my_posts", s.page(c, localizer(c, s).T("post.mine.title"), &myPostsView{Posts: posts}))
+}
+
+// communeName shows a commune by name, or its code if unknown.
+func (s *Server) communeName(code string) string {
+	if cm, ok := s.Atlas.Commune(code); ok {
+		return cm.Name
+	}
+	return code
+}

@@ -1,0 +1,112 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var postLink = regexp.MustCompile(`/annonces/([0-9]+)\?fait=`)
+
+// A resident posts a request through the form, finds it in the list and on
+// its own page; another portal never shows it; money is refused on a portal
+// where services must be free, with the form kept.
+func TestPostThroughTheForm(t *testing.T) {
+	f := newFixture(t, nil)
+	srv := httptest.NewServer(f.server.Handler())
+	defer srv.Close()
+	_, lea := f.person(t, srv, "alpha", "Léa")
+	_, paul := f.person(t, srv, "alpha", "Paul")
+	const home = "http://alpha.localhost"
+
+	if resp := newBrowser(t, srv).get(home + "/annonces/nouvelle"); resp.Request.URL.Path != "/connexion" {
+		t.Fatalf("visitor on the post form: %s", resp.Request.URL)
+	}
+
+	lea.get(home + "/annonces/nouvelle?type=demande")
+	if !strings.Contains(lea.last, `value="Nantes"`) {
+		t.Fatal("the form does not start from the person's commune")
+	}
+	fields := map[string]string{
+		"kind": "demande", "category": "courses", "title": "Courses le samedi",
+		"description": "Je paie 10 € de l'heure pour porter mes courses depuis le marché.",
+		"commune":     "Nantes", "modes": "sur_place", "when": "souple",
+	}
+	resp := lea.post(home+"/annonces/nouvelle", fields)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(lea.last, "gratuite") || !strings.Contains(lea.last, "10 €") {
+		t.Fatalf("a price was not refused with its quote: %d\n%s", resp.StatusCode, lea.last)
+	}
+	if !strings.Contains(lea.last, "Courses le samedi") || !strings.Contains(lea.last, "porter mes courses") {
+		t.Fatal("the refused form lost what was typed")
+	}
+	uniqueIDs(t, lea.last)
+
+	fields["description"] = "J'ai besoin d'aide pour porter mes courses depuis le marché."
+	lea.get(home + "/annonces/nouvelle")
+	resp = lea.post(home+"/annonces/nouvelle", fields)
+	m := postLink.FindStringSubmatch(resp.Request.URL.String())
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(lea.last, "Votre annonce est publiée") {
+		t.Fatalf("post = %d %s\n%s", resp.StatusCode, resp.Request.URL, lea.last)
+	}
+	postURL := home + "/annonces/" + m[1]
+	if !strings.Contains(lea.last, "Léa") || strings.Contains(lea.last, "léa@exemple.fr") {
+		t.Fatal("the post page must name its author and never show their email")
+	}
+
+	visitor := newBrowser(t, srv)
+	visitor.get(home + "/annonces?q=marche")
+	if !strings.Contains(visitor.last, "Courses le samedi") || !strings.Contains(visitor.last, "1 annonce") {
+		t.Fatalf("search without accents does not find the post:\n%s", visitor.last)
+	}
+	visitor.get("http://beta.localhost/annonces")
+	if strings.Contains(visitor.last, "Courses le samedi") {
+		t.Fatal("beta lists alpha's post")
+	}
+	if resp := visitor.get("http://beta.localhost/annonces/" + m[1]); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("alpha's post on beta's host: %d", resp.StatusCode)
+	}
+
+	// Only the author closes the post.
+	paul.get(postURL)
+	if strings.Contains(paul.last, `name="action"`) {
+		t.Fatal("someone else sees the author's controls")
+	}
+	if resp := paul.post(postURL, map[string]string{"action": "realisee"}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("someone else closed the post: %d", resp.StatusCode)
+	}
+	lea.get(postURL)
+	lea.post(postURL, map[string]string{"action": "realisee"})
+	if !strings.Contains(lea.last, "Réalisée") {
+		t.Fatalf("closed post page:\n%s", lea.last)
+	}
+	visitor.get(home + "/annonces")
+	if strings.Contains(visitor.last, "Courses le samedi") {
+		t.Fatal("a closed post is still listed")
+	}
+	lea.get(home + "/mes-annonces")
+	if !strings.Contains(lea.last, "Courses le samedi") {
+		t.Fatal("the author's own list lacks the closed post")
+	}
+}
+
+// A portal that did not enable the module answers 404 on its pages.
+func TestDisabledModuleIs404(t *testing.T) {
+	f := newFixture(t, nil)
+	beta, _ := f.env.Registry.BySlug("beta")
+	saved := beta.Modules
+	beta.Modules = nil
+	t.Cleanup(func() { beta.Modules = saved })
+	for _, path := range []string{"/annonces", "/annonces/nouvelle", "/annonces/1", "/mes-annonces"} {
+		if w := f.do(t, req{host: "beta.localhost", path: path}); w.Code != http.StatusNotFound {
+			t.Fatalf("%s on a portal without the module: %d", path, w.Code)
+		}
+	}
+	if w := f.do(t, req{host: "beta.localhost"}); strings.Contains(w.Body.String(), "/annonces") {
+		t.Fatal("the home page links to a disabled module")
+	}
+	if w := f.do(t, req{host: "alpha.localhost", path: "/annonces"}); w.Code != http.StatusOK {
+		t.Fatalf("alpha's list: %d", w.Code)
+	}
+}
