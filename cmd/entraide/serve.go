@@ -15,6 +15,7 @@ import (
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/config"
+	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
@@ -120,6 +121,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	deps := web.Deps{
 		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Help: posts, Secret: secret,
+		Conversations:  conversation.New(d, account.QueuedMailer{Queue: queue}, messages),
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}
 	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {

@@ -113,6 +113,8 @@ type Post struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ExpiresAt     time.Time
+	// Thanks is the author's word to the helper, once the post is done.
+	Thanks string
 }
 
 // Place says where a commune is: its EPCI and département.
@@ -301,17 +303,34 @@ func (s *Service) Renew(ctx context.Context, authorID, id int64) error {
 	return s.change(ctx, renewSQL, id, authorID, until)
 }
 
-// Close ends a post by its author: done (réalisée) or withdrawn (retirée).
-func (s *Service) Close(ctx context.Context, authorID, id int64, status string) error {
+// Close ends a post by its author: done (réalisée, counted as a "coup de
+// main", with optional thanks to the helper) or withdrawn (retirée).
+func (s *Service) Close(ctx context.Context, authorID, id int64, status, thanks string) error {
 	if status != StatusDone && status != StatusWithdrawn {
 		return ErrNotAllowed
 	}
-	return s.change(ctx, closeSQL, id, authorID, status)
+	thanks = strings.TrimSpace(thanks)
+	if utf8.RuneCountInString(thanks) > 500 {
+		return invalid.Fields{"thanks": "post.error.thanks"}
+	}
+	if status == StatusWithdrawn {
+		thanks = ""
+	}
+	return s.change(ctx, closeSQL, id, authorID, status, thanks)
 }
 
-func (s *Service) change(ctx context.Context, sql string, id, authorID int64, arg any) error {
+// HelpedCount is how many posts of the portal ended with help given.
+func (s *Service) HelpedCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, helpedCountSQL).Scan(&n)
+	})
+	return n, err
+}
+
+func (s *Service) change(ctx context.Context, sql string, id, authorID int64, args ...any) error {
 	return s.db.Tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, sql, id, authorID, arg)
+		tag, err := tx.Exec(ctx, sql, append([]any{id, authorID}, args...)...)
 		if err != nil {
 			return fmt.Errorf("help: change post %d: %w", id, err)
 		}

@@ -282,10 +282,10 @@ func TestCloseRenewAndExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Close(ctx, b, p.ID, help.StatusDone); !errors.Is(err, help.ErrNotAllowed) {
+	if err := f.svc.Close(ctx, b, p.ID, help.StatusDone, ""); !errors.Is(err, help.ErrNotAllowed) {
 		t.Fatalf("someone else closed the post: %v", err)
 	}
-	if err := f.svc.Close(ctx, a, p.ID, "supprimee"); !errors.Is(err, help.ErrNotAllowed) {
+	if err := f.svc.Close(ctx, a, p.ID, "supprimee", ""); !errors.Is(err, help.ErrNotAllowed) {
 		t.Fatalf("unknown status accepted: %v", err)
 	}
 
@@ -323,8 +323,17 @@ func TestCloseRenewAndExpire(t *testing.T) {
 	if got.Status != help.StatusOpen || time.Until(got.ExpiresAt) < 29*24*time.Hour {
 		t.Fatalf("after renewal: %s until %s", got.Status, got.ExpiresAt)
 	}
-	if err := f.svc.Close(ctx, a, p.ID, help.StatusDone); err != nil {
+	if n, _ := f.svc.HelpedCount(ctx); n != 0 {
+		t.Fatalf("coups de main before: %d", n)
+	}
+	if err := f.svc.Close(ctx, a, p.ID, help.StatusDone, strings.Repeat("merci ", 100)); err == nil {
+		t.Fatal("thanks of 600 characters accepted")
+	}
+	if err := f.svc.Close(ctx, a, p.ID, help.StatusDone, "Merci Paul !"); err != nil {
 		t.Fatal(err)
+	}
+	if n, _ := f.svc.HelpedCount(ctx); n != 1 {
+		t.Fatalf("coups de main after: %d", n)
 	}
 	if err := f.svc.Renew(ctx, a, p.ID); !errors.Is(err, help.ErrNotAllowed) {
 		t.Fatalf("a finished post was renewed: %v", err)

@@ -14,7 +14,7 @@ import (
 const (
 	postColumns = `p.id, p.kind, p.category_code, p.title, p.description, p.commune_code, p.epci_code,
        p.modes, p.when_kind, p.date_from, p.date_to, p.recurrence, p.urgent, p.status, p.visibility,
-       p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at`
+       p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at, p.thanks`
 
 	insertPostSQL = `
 INSERT INTO posts (kind, category_code, title, description, commune_code, epci_code, modes,
@@ -50,8 +50,10 @@ UPDATE posts SET expires_at = $3, expiry_warned_at = NULL, status = 'ouverte', u
  WHERE id = $1 AND author_id = $2 AND status IN ('ouverte', 'expiree')`
 
 	closeSQL = `
-UPDATE posts SET status = $3, updated_at = now()
+UPDATE posts SET status = $3, thanks = $4, updated_at = now()
  WHERE id = $1 AND author_id = $2 AND status IN ('ouverte', 'en_cours')`
+
+	helpedCountSQL = `SELECT count(*) FROM posts WHERE status = 'realisee'`
 
 	expireSQL = `
 UPDATE posts SET status = 'expiree', updated_at = now()
@@ -70,7 +72,7 @@ func scanPost(row pgx.Row, extra ...any) (Post, error) {
 	var p Post
 	dest := []any{&p.ID, &p.Kind, &p.Category, &p.Title, &p.Description, &p.CommuneCode, &p.EPCICode,
 		&p.Modes, &p.WhenKind, &p.DateFrom, &p.DateTo, &p.Recurrence, &p.Urgent, &p.Status, &p.Visibility,
-		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt}
+		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt, &p.Thanks}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Post{}, ErrNotFound

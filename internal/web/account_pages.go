@@ -30,6 +30,8 @@ var notices = map[string]string{
 	"en-attente":  "post.pending",
 	"prolongee":   "post.renewed",
 	"fermee":      "post.closed",
+	"envoye":      "conversation.sent",
+	"aidant":      "conversation.helper_chosen",
 }
 
 // baseURL is the portal's address as the person reached it, for links in

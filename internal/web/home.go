@@ -12,6 +12,8 @@ import (
 type homeView struct {
 	Heading    string
 	Categories []category.Category
+	// Helped is the count of "coups de main": posts that ended with help.
+	Helped int
 }
 
 // home is the portal's front page: what the portal is, its rules in plain
@@ -26,6 +28,12 @@ func (s *Server) home(c *gin.Context) {
 	if err != nil {
 		s.renderError(c, err)
 		return
+	}
+	if currentTenant(c).HasModule("entraide") {
+		if v.Helped, err = s.Help.HelpedCount(c.Request.Context()); err != nil {
+			s.renderError(c, err)
+			return
+		}
 	}
 	// The document title is the portal's name alone; the heading greets.
 	p := s.page(c, "", &v)

@@ -163,6 +163,8 @@ type postView struct {
 	Post    help.Post
 	Commune string
 	Mine    bool
+	// AnswerError: the answer sent was empty or too long.
+	AnswerError bool
 }
 
 func (s *Server) showPost(c *gin.Context) {
@@ -184,7 +186,8 @@ func (s *Server) showPost(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
-	v := &postView{Post: post, Commune: s.communeName(post.CommuneCode), Mine: viewer != 0 && viewer == post.AuthorID}
+	v := &postView{Post: post, Commune: s.communeName(post.CommuneCode), Mine: viewer != 0 && viewer == post.AuthorID,
+		AnswerError: c.Query("erreur") == "message"}
 	s.render(c, http.StatusOK, "post", s.page(c, post.Title, v))
 }
 
@@ -201,7 +204,7 @@ func (s *Server) changePost(c *gin.Context) {
 	case "prolonger":
 		err = s.Help.Renew(c.Request.Context(), u.ID, id)
 	case help.StatusDone, help.StatusWithdrawn:
-		err = s.Help.Close(c.Request.Context(), u.ID, id, action)
+		err = s.Help.Close(c.Request.Context(), u.ID, id, action, c.PostForm("thanks"))
 		notice = "fermee"
 	default:
 		err = help.ErrNotAllowed

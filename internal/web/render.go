@@ -37,6 +37,8 @@ var funcs = template.FuncMap{
 	"dict": func(p *Page, item any) itemView { return itemView{Page: p, Item: item} },
 	// list makes a list of strings, for loops over fixed choices.
 	"list": func(items ...string) []string { return items },
+	// inc counts from 1 where range counts from 0.
+	"inc": func(i int) int { return i + 1 },
 }
 
 // itemView is what a partial for one item of a list receives.

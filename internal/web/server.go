@@ -12,6 +12,7 @@ import (
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/authz"
+	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
@@ -37,6 +38,8 @@ type Deps struct {
 	Atlas    *territory.Atlas
 	Authz    *authz.Authorizer
 	Help     *help.Service
+	// Conversations are the private exchanges that follow a post.
+	Conversations *conversation.Service
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -132,6 +135,12 @@ func (s *Server) routes() {
 	posts.POST("/nouvelle", s.requireUser, s.createPost)
 	posts.GET("/:id", s.showPost)
 	posts.POST("/:id", s.requireUser, s.changePost)
+	posts.POST("/:id/repondre", s.requireUser, s.answerPost)
+	msgs := portal.Group("/messages", s.requireModule("entraide"), s.requireUser)
+	msgs.GET("", s.conversations)
+	msgs.GET("/:id", s.showConversation)
+	msgs.POST("/:id", s.sendMessage)
+	msgs.POST("/:id/aidant", s.chooseHelper)
 	portal.GET("/mes-annonces", s.requireModule("entraide"), s.requireUser, s.myPosts)
 
 	admin := portal.Group("/admin")

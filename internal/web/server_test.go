@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/account/accounttest"
 	"github.com/entraide/entraide/internal/authz"
+	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
@@ -58,6 +60,7 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 		Log: testutil.Logger(), DB: env.DB, KV: store, Tenants: env.Registry,
 		Themes: themes, Messages: messages, RateLimitPerMinute: 1000,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az,
+		Conversations: conversation.New(env.DB, account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages),
 		Help: help.New(env.DB, func(code string) (string, string, bool) {
 			c, ok := atlas.Commune(code)
 			return c.EPCI, c.Departement, ok
