@@ -27,7 +27,7 @@ func TestHelpLoop(t *testing.T) {
 	resp := lea.post(home+"/annonces/nouvelle", map[string]string{
 		"kind": "demande", "category": "courses", "title": "Courses le samedi",
 		"description": "J'ai besoin d'aide pour porter mes courses depuis le marché.",
-		"commune": "Nantes", "modes": "sur_place", "when": "souple",
+		"commune":     "Nantes", "modes": "sur_place", "when": "souple",
 	})
 	post := resp.Request.URL.Path
 	if !strings.HasPrefix(post, "/annonces/") {
