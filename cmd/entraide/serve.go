@@ -23,6 +23,7 @@ import (
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/migrate"
+	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
@@ -122,6 +123,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Help: posts, Secret: secret,
 		Conversations:  conversation.New(d, account.QueuedMailer{Queue: queue}, messages),
+		Reports:        report.New(d),
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}
 	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {

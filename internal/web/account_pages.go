@@ -32,6 +32,7 @@ var notices = map[string]string{
 	"fermee":      "post.closed",
 	"envoye":      "conversation.sent",
 	"aidant":      "conversation.helper_chosen",
+	"signale":     "report.done",
 }
 
 // baseURL is the portal's address as the person reached it, for links in

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 var conversationLink = regexp.MustCompile(`/messages/([0-9]+)`)
@@ -87,6 +89,39 @@ func TestHelpLoop(t *testing.T) {
 	_, beto := f.person(t, srv, "beta", "Bruno")
 	if resp := beto.get("http://beta.localhost" + conv); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("another portal reads the conversation: %d", resp.StatusCode)
+	}
+
+	// Reporting: Zoé can report the post she sees, not a message she cannot
+	// read; Léa can report Paul's message. The same report twice is fine.
+	msgID := regexp.MustCompile(`/signaler\?type=message&amp;id=([0-9]+)`).FindStringSubmatch(lea.get(home+conv).Request.URL.Path + lea.last)
+	if msgID == nil {
+		t.Fatalf("no report link on Paul's message:\n%s", lea.last)
+	}
+	zoe.get(home + "/signaler?type=post&id=" + strings.TrimPrefix(post, "/annonces/"))
+	resp = zoe.post(home+"/signaler", map[string]string{"type": "post", "id": strings.TrimPrefix(post, "/annonces/"), "reason": "nope"})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(zoe.last, "Choisissez le problème") {
+		t.Fatalf("report without a valid reason: %d", resp.StatusCode)
+	}
+	for i := 0; i < 2; i++ {
+		resp = zoe.post(home+"/signaler", map[string]string{"type": "post", "id": strings.TrimPrefix(post, "/annonces/"), "reason": "arnaque", "details": "Bizarre"})
+		if !strings.Contains(zoe.last, "l&#39;équipe va regarder") {
+			t.Fatalf("report %d: %d\n%s", i+1, resp.StatusCode, zoe.last)
+		}
+	}
+	if resp := zoe.post(home+"/signaler", map[string]string{"type": "message", "id": msgID[1], "reason": "propos"}); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a third person reported a message she cannot read: %d", resp.StatusCode)
+	}
+	lea.get(home + "/signaler?type=message&id=" + msgID[1])
+	lea.post(home+"/signaler", map[string]string{"type": "message", "id": msgID[1], "reason": "propos"})
+	var reports int
+	ctx := f.env.Ctx(t, "alpha")
+	if err := f.env.DB.ReadTx(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM reports WHERE epci_code = '244400404' AND category_code = 'courses'`).Scan(&reports)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if reports != 2 {
+		t.Fatalf("reports stored with their place: %d, want 2", reports)
 	}
 
 	// Léa closes it as done, with thanks; the home page counts it.

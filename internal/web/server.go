@@ -18,6 +18,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
@@ -40,6 +41,7 @@ type Deps struct {
 	Help     *help.Service
 	// Conversations are the private exchanges that follow a post.
 	Conversations *conversation.Service
+	Reports       *report.Service
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -141,6 +143,8 @@ func (s *Server) routes() {
 	msgs.GET("/:id", s.showConversation)
 	msgs.POST("/:id", s.sendMessage)
 	msgs.POST("/:id/aidant", s.chooseHelper)
+	portal.GET("/signaler", s.requireModule("entraide"), s.requireUser, s.reportForm)
+	portal.POST("/signaler", s.requireModule("entraide"), s.requireUser, s.sendReport)
 	portal.GET("/mes-annonces", s.requireModule("entraide"), s.requireUser, s.myPosts)
 
 	admin := portal.Group("/admin")

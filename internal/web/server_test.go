@@ -16,6 +16,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
@@ -61,6 +62,7 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 		Themes: themes, Messages: messages, RateLimitPerMinute: 1000,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az,
 		Conversations: conversation.New(env.DB, account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages),
+		Reports:       report.New(env.DB),
 		Help: help.New(env.DB, func(code string) (string, string, bool) {
 			c, ok := atlas.Commune(code)
 			return c.EPCI, c.Departement, ok
