@@ -96,7 +96,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer queuePool.Close()
-	posts := help.New(d, help.Place(placeOf(atlas)), reg.All())
+	// The job queue is made after its workers; the mailer reaches it
+	// through this pointer, set before anything is served.
+	mailer := &account.QueuedMailer{}
+	posts := help.New(d, help.Place(placeOf(atlas)), reg.All(), mailer, messages)
 	workers := jobs.NewWorkers(reg, log)
 	mail.Register(workers, sender, cfg.MailFrom, log)
 	help.RegisterJobs(workers, posts, help.Notices{Messages: messages,
@@ -105,6 +108,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mailer.Queue = queue
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}
@@ -117,12 +121,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	sessions := session.New(store)
 	accounts := account.New(account.Deps{
 		DB: d, Sessions: sessions, KV: store, Messages: messages,
-		Mailer: account.QueuedMailer{Queue: queue}, Place: placeOf(atlas),
+		Mailer: mailer, Place: placeOf(atlas),
 	})
 	deps := web.Deps{
 		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Help: posts, Secret: secret,
-		Conversations:  conversation.New(d, account.QueuedMailer{Queue: queue}, messages),
+		Conversations:  conversation.New(d, mailer, messages),
 		Reports:        report.New(d),
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/rules"
 	"github.com/entraide/entraide/internal/tenant"
@@ -115,23 +116,33 @@ type Post struct {
 	ExpiresAt     time.Time
 	// Thanks is the author's word to the helper, once the post is done.
 	Thanks string
+	// MatchesNotified: the author already told the people whose posts fit.
+	MatchesNotified bool
 }
 
 // Place says where a commune is: its EPCI and département.
 type Place func(communeCode string) (epci, departement string, ok bool)
 
+// Mailer sends one plain-text email from the portal in ctx.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, text string) error
+}
+
 // Service is the help capability.
 type Service struct {
-	db    *db.DB
-	place Place
-	rules map[tenant.Slug]*rules.Set
-	now   func() time.Time
+	db       *db.DB
+	place    Place
+	rules    map[tenant.Slug]*rules.Set
+	mailer   Mailer
+	messages *i18n.Bundle
+	now      func() time.Time
 }
 
 // New returns the service for the given portals; each portal's rule set is
-// built once here.
-func New(d *db.DB, place Place, portals []*tenant.Tenant) *Service {
-	s := &Service{db: d, place: place, rules: map[tenant.Slug]*rules.Set{}, now: time.Now}
+// built once here. mailer and messages write to the people a post may
+// interest.
+func New(d *db.DB, place Place, portals []*tenant.Tenant, mailer Mailer, messages *i18n.Bundle) *Service {
+	s := &Service{db: d, place: place, rules: map[tenant.Slug]*rules.Set{}, mailer: mailer, messages: messages, now: time.Now}
 	for _, t := range portals {
 		s.rules[t.Slug] = rules.New(t.Rules)
 	}
@@ -279,6 +290,80 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Post, int, error) {
 		return err
 	})
 	return posts, total, err
+}
+
+// Suggest returns up to limit open posts that fit p: the opposite kind, the
+// same category, someone else's; the same intercommunalité first, then the
+// authors who share most interests with p's author.
+func (s *Service) Suggest(ctx context.Context, p Post, limit int) ([]Post, error) {
+	var posts []Post
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		posts, _, err = collectPosts(ctx, tx, suggestSQL, p.Kind, p.Category, p.AuthorID, p.EPCICode, limit)
+		return err
+	})
+	return posts, err
+}
+
+// Recipient is someone to write to.
+type Recipient struct{ Email, Name, Locale string }
+
+// NotifyMatches tells the authors of the posts that fit post id, by email
+// with a link (baseURL is the portal's address); only its author may, and
+// only once per post.
+func (s *Service) NotifyMatches(ctx context.Context, authorID, id int64, limit int, baseURL string) error {
+	p, err := s.Get(ctx, id, authorID)
+	if err != nil {
+		return err
+	}
+	people, err := s.matchAuthors(ctx, p, authorID, id, limit)
+	if err != nil {
+		return err
+	}
+	t, _ := tenant.FromContext(ctx)
+	for _, rc := range people {
+		l := s.messages.For(rc.Locale)
+		body := l.T("email.match.body", "Name", rc.Name, "Title", p.Title, "Portal", t.Name,
+			"Link", fmt.Sprintf("%s/annonces/%d", baseURL, p.ID))
+		if err := s.mailer.Send(ctx, rc.Email, l.T("email.match.subject", "Portal", t.Name), body); err != nil {
+			return fmt.Errorf("help: tell a match: %w", err)
+		}
+	}
+	return nil
+}
+
+// matchAuthors marks the post as having told its matches and returns their
+// authors.
+func (s *Service) matchAuthors(ctx context.Context, p Post, authorID, id int64, limit int) ([]Recipient, error) {
+	matches, err := s.Suggest(ctx, p, limit)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(matches))
+	for i, m := range matches {
+		ids[i] = m.AuthorID
+	}
+	var out []Recipient
+	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, markNotifiedSQL, id, authorID)
+		if err != nil {
+			return fmt.Errorf("help: mark matches notified: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotAllowed
+		}
+		rows, err := tx.Query(ctx, matchAuthorsSQL, ids)
+		if err != nil {
+			return fmt.Errorf("help: match authors: %w", err)
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Recipient, error) {
+			var rc Recipient
+			err := r.Scan(&rc.Email, &rc.Name, &rc.Locale)
+			return rc, err
+		})
+		return err
+	})
+	return out, err
 }
 
 // ByAuthor returns a person's own posts, whatever their state.

@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/help"
+	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
+	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
@@ -23,9 +26,10 @@ const (
 )
 
 type fixture struct {
-	env   *testutil.Env
-	svc   *help.Service
-	atlas *territory.Atlas
+	env    *testutil.Env
+	svc    *help.Service
+	atlas  *territory.Atlas
+	outbox *mail.Outbox
 }
 
 // newFixture serves two portals: "libre" (services must be free, no
@@ -45,7 +49,16 @@ func newFixture(t *testing.T) *fixture {
 		c, ok := atlas.Commune(code)
 		return c.EPCI, c.Departement, ok
 	}
-	return &fixture{env: env, svc: help.New(env.DB, place, env.Registry.All()), atlas: atlas}
+	outbox, err := mail.NewOutbox(t.TempDir(), testutil.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	messages, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := help.New(env.DB, place, env.Registry.All(), account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages)
+	return &fixture{env: env, svc: svc, atlas: atlas, outbox: outbox}
 }
 
 // user adds a confirmed account and returns its id.
@@ -337,5 +350,61 @@ func TestCloseRenewAndExpire(t *testing.T) {
 	}
 	if err := f.svc.Renew(ctx, a, p.ID); !errors.Is(err, help.ErrNotAllowed) {
 		t.Fatalf("a finished post was renewed: %v", err)
+	}
+}
+
+// Suggestions are open posts of the opposite kind in the same category,
+// same EPCI first, then shared interests; notifying them happens once.
+func TestSuggestAndNotify(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.env.Ctx(t, "libre")
+	lea := f.user(t, ctx, "Léa", nantes)
+	far := f.user(t, ctx, "Paul", saintNazaire)
+	near := f.user(t, ctx, "Zoé", saintHerblain)
+	cook := f.user(t, ctx, "Marc", saintHerblain)
+	if err := f.env.DB.Tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET interests = '{cuisine,jardin}' WHERE id IN ($1, $2)`, lea, cook)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	offer := func(author int64, commune, category, title string) {
+		d := draft(title, "Je peux aider les voisins quand ils en ont besoin.")
+		d.Kind, d.CommuneCode, d.Category = help.KindOffer, commune, category
+		if _, err := f.svc.Create(ctx, author, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offer(far, saintNazaire, "courses", "Courses à Saint-Nazaire")
+	offer(near, saintHerblain, "courses", "Courses à Saint-Herblain")
+	offer(cook, saintHerblain, "courses", "Courses et cuisine")
+	offer(near, saintHerblain, "ecoute", "Appels du soir")
+	req, err := f.svc.Create(ctx, lea, draft("Courses le samedi", "J'ai besoin d'aide pour porter mes courses depuis le marché."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Suggest(ctx, req, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, p := range got {
+		titles = append(titles, p.Title)
+	}
+	if want := "Courses et cuisine | Courses à Saint-Herblain | Courses à Saint-Nazaire"; strings.Join(titles, " | ") != want {
+		t.Fatalf("suggestions = %q, want %q", strings.Join(titles, " | "), want)
+	}
+	if err := f.svc.NotifyMatches(ctx, far, req.ID, 5, "http://libre.localhost"); !errors.Is(err, help.ErrNotFound) && !errors.Is(err, help.ErrNotAllowed) {
+		t.Fatalf("someone else notified the matches: %v", err)
+	}
+	if err := f.svc.NotifyMatches(ctx, lea, req.ID, 5, "http://libre.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := f.outbox.List(context.Background(), "libre", 10)
+	if len(entries) != 3 {
+		t.Fatalf("%d emails, want one per author (3)", len(entries))
+	}
+	if err := f.svc.NotifyMatches(ctx, lea, req.ID, 5, "http://libre.localhost"); !errors.Is(err, help.ErrNotAllowed) {
+		t.Fatalf("matches notified twice: %v", err)
 	}
 }

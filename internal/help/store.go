@@ -14,7 +14,7 @@ import (
 const (
 	postColumns = `p.id, p.kind, p.category_code, p.title, p.description, p.commune_code, p.epci_code,
        p.modes, p.when_kind, p.date_from, p.date_to, p.recurrence, p.urgent, p.status, p.visibility,
-       p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at, p.thanks`
+       p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at, p.thanks, p.matches_notified_at IS NOT NULL`
 
 	insertPostSQL = `
 INSERT INTO posts (kind, category_code, title, description, commune_code, epci_code, modes,
@@ -41,6 +41,26 @@ SELECT ` + postColumns + `, count(*) OVER () AS total
           CASE WHEN $4 = '' THEN 0 ELSE ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', $4)) END DESC,
           p.created_at DESC, p.id DESC
  LIMIT $6 OFFSET $7`
+
+	// suggestSQL finds open, visible posts of the opposite kind in the same
+	// category, by someone else: same EPCI first, then the most interests
+	// shared with the author, then the newest.
+	suggestSQL = `
+SELECT ` + postColumns + `, 0
+  FROM posts p JOIN users u ON u.id = p.author_id
+ WHERE p.status = 'ouverte' AND p.visibility = 'visible'
+   AND p.kind <> $1 AND p.category_code = $2 AND p.author_id <> $3
+ ORDER BY (p.epci_code = $4) DESC,
+          (SELECT count(*) FROM unnest(u.interests) i WHERE i = ANY (SELECT unnest(interests) FROM users WHERE id = $3)) DESC,
+          p.created_at DESC
+ LIMIT $5`
+
+	// markNotifiedSQL lets the author notify the matches of a post once.
+	markNotifiedSQL = `
+UPDATE posts SET matches_notified_at = now()
+ WHERE id = $1 AND author_id = $2 AND matches_notified_at IS NULL AND status = 'ouverte' AND visibility = 'visible'`
+
+	matchAuthorsSQL = `SELECT DISTINCT u.email, u.display_name, u.locale FROM users u WHERE u.id = ANY($1)`
 
 	byAuthorSQL = `SELECT ` + postColumns + `, 0 FROM posts p JOIN users u ON u.id = p.author_id
  WHERE p.author_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2`
@@ -72,7 +92,7 @@ func scanPost(row pgx.Row, extra ...any) (Post, error) {
 	var p Post
 	dest := []any{&p.ID, &p.Kind, &p.Category, &p.Title, &p.Description, &p.CommuneCode, &p.EPCICode,
 		&p.Modes, &p.WhenKind, &p.DateFrom, &p.DateTo, &p.Recurrence, &p.Urgent, &p.Status, &p.Visibility,
-		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt, &p.Thanks}
+		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt, &p.Thanks, &p.MatchesNotified}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Post{}, ErrNotFound

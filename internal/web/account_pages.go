@@ -33,6 +33,7 @@ var notices = map[string]string{
 	"envoye":      "conversation.sent",
 	"aidant":      "conversation.helper_chosen",
 	"signale":     "report.done",
+	"prevenus":    "match.notified",
 }
 
 // baseURL is the portal's address as the person reached it, for links in

@@ -165,7 +165,12 @@ type postView struct {
 	Mine    bool
 	// AnswerError: the answer sent was empty or too long.
 	AnswerError bool
+	// Matches are posts that fit this one, shown to its author.
+	Matches []help.Post
 }
+
+// matchLimit is how many fitting posts the author sees and may notify.
+const matchLimit = 5
 
 func (s *Server) showPost(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -188,6 +193,12 @@ func (s *Server) showPost(c *gin.Context) {
 	}
 	v := &postView{Post: post, Commune: s.communeName(post.CommuneCode), Mine: viewer != 0 && viewer == post.AuthorID,
 		AnswerError: c.Query("erreur") == "message"}
+	if v.Mine && post.Status == help.StatusOpen && post.Visibility == help.VisibilityVisible {
+		if v.Matches, err = s.Help.Suggest(c.Request.Context(), post, matchLimit); err != nil {
+			s.renderError(c, err)
+			return
+		}
+	}
 	s.render(c, http.StatusOK, "post", s.page(c, post.Title, v))
 }
 
@@ -203,6 +214,9 @@ func (s *Server) changePost(c *gin.Context) {
 	switch action := c.PostForm("action"); action {
 	case "prolonger":
 		err = s.Help.Renew(c.Request.Context(), u.ID, id)
+	case "prevenir":
+		err = s.Help.NotifyMatches(c.Request.Context(), u.ID, id, matchLimit, s.baseURL(c))
+		notice = "prevenus"
 	case help.StatusDone, help.StatusWithdrawn:
 		err = s.Help.Close(c.Request.Context(), u.ID, id, action, c.PostForm("thanks"))
 		notice = "fermee"

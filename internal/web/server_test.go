@@ -66,7 +66,7 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 		Help: help.New(env.DB, func(code string) (string, string, bool) {
 			c, ok := atlas.Commune(code)
 			return c.EPCI, c.Departement, ok
-		}, env.Registry.All()),
+		}, env.Registry.All(), account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages),
 		Secret: []byte("test secret of at least thirty-two bytes"),
 	}
 	if tweak != nil {
