@@ -482,6 +482,85 @@ func (s *Service) Suspend(ctx context.Context, userID int64, until time.Time, re
 	return s.sessions.EndAll(ctx, userID, "")
 }
 
+// APIToken is a personal token for the JSON API, as listed to its owner.
+type APIToken struct {
+	ID         int64
+	Name       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// maxAPITokens bounds how many tokens one person keeps.
+const maxAPITokens = 10
+
+// CreateAPIToken makes a personal token and returns it: this is the only
+// time it can be seen.
+func (s *Service) CreateAPIToken(ctx context.Context, userID int64, name string) (string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if n := utf8.RuneCountInString(name); n < 1 || n > 50 {
+		return "", invalid.Fields{"token_name": "account.error.token_name"}
+	}
+	existing, err := s.APITokens(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	if len(existing) >= maxAPITokens {
+		return "", invalid.Fields{"token_name": "account.error.token_count"}
+	}
+	token := "ent_" + newToken()
+	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, insertAPITokenSQL, userID, tokenHash(token), name).Scan(&id); err != nil {
+			return fmt.Errorf("account: save API token: %w", err)
+		}
+		return nil
+	})
+	return token, err
+}
+
+// APITokens lists a person's tokens (never the tokens themselves).
+func (s *Service) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	var out []APIToken
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, apiTokensSQL, userID)
+		if err != nil {
+			return fmt.Errorf("account: list API tokens: %w", err)
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
+			var t APIToken
+			err := r.Scan(&t.ID, &t.Name, &t.CreatedAt, &t.LastUsedAt)
+			return t, err
+		})
+		return err
+	})
+	return out, err
+}
+
+// RevokeAPIToken deletes one of the person's tokens.
+func (s *Service) RevokeAPIToken(ctx context.Context, userID, id int64) error {
+	return s.db.Tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, revokeAPITokenSQL, id, userID); err != nil {
+			return fmt.Errorf("account: revoke API token: %w", err)
+		}
+		return nil
+	})
+}
+
+// ByAPIToken returns the account of a token on the portal in ctx; a token
+// of another portal is simply unknown here.
+func (s *Service) ByAPIToken(ctx context.Context, token string) (User, error) {
+	if !strings.HasPrefix(token, "ent_") || len(token) > 100 {
+		return User{}, ErrNotFound
+	}
+	var u User
+	err := s.db.Tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, userByAPITokenSQL, tokenHash(token)))
+		return err
+	})
+	return u, err
+}
+
 // ByID returns an account of the portal in ctx.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 	var u User

@@ -42,6 +42,17 @@ RETURNING ` + userColumns
 
 	suspendSQL = `UPDATE users SET suspended_until = $2, suspension_reason = $3, updated_at = now() WHERE id = $1`
 
+	insertAPITokenSQL = `INSERT INTO api_tokens (user_id, token_hash, name) VALUES ($1, $2, $3) RETURNING id`
+
+	apiTokensSQL = `SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id`
+
+	revokeAPITokenSQL = `DELETE FROM api_tokens WHERE id = $1 AND user_id = $2`
+
+	// userByAPITokenSQL finds the account of a token and notes its use.
+	userByAPITokenSQL = `
+WITH used AS (UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 RETURNING user_id)
+SELECT ` + userColumns + ` FROM users WHERE id = (SELECT user_id FROM used)`
+
 	insertTokenSQL = `
 INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, expires_at)
 VALUES ($1, $2, $3, $4, $5)`

@@ -34,6 +34,7 @@ var notices = map[string]string{
 	"aidant":      "conversation.helper_chosen",
 	"signale":     "report.done",
 	"prevenus":    "match.notified",
+	"jeton":       "account.tokens.revoked",
 }
 
 // baseURL is the portal's address as the person reached it, for links in

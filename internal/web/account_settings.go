@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/gin-gonic/gin"
 )
@@ -11,6 +13,9 @@ import (
 type accountView struct {
 	Commune  string
 	Sessions []session.Session
+	Tokens   []account.APIToken
+	// NewToken is shown once, right after it is made.
+	NewToken string
 	Current  string // id of this browser's session
 	// Section is the form that was sent, so its errors show in the right place.
 	Section string
@@ -24,13 +29,22 @@ func (s *Server) accountPage(c *gin.Context) {
 }
 
 func (s *Server) renderAccount(c *gin.Context, status int, section string, f *form) {
+	s.renderAccountWith(c, status, section, f, "")
+}
+
+func (s *Server) renderAccountWith(c *gin.Context, status int, section string, f *form, newToken string) {
 	u := currentUser(c)
 	sessions, err := s.Sessions.List(c.Request.Context(), u.ID)
 	if err != nil {
 		s.renderError(c, err)
 		return
 	}
-	v := &accountView{Sessions: sessions, Current: u.SessionID, Section: section, Commune: u.CommuneCode}
+	tokens, err := s.Accounts.APITokens(c.Request.Context(), u.ID)
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	v := &accountView{Sessions: sessions, Tokens: tokens, NewToken: newToken, Current: u.SessionID, Section: section, Commune: u.CommuneCode}
 	if cm, ok := s.Atlas.Commune(u.CommuneCode); ok {
 		v.Commune = cm.Name
 	}
@@ -103,6 +117,32 @@ func (s *Server) endSession(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/compte?fait=session")
+}
+
+// createToken makes a personal API token and shows it once.
+func (s *Server) createToken(c *gin.Context) {
+	f := readForm(c, "token_name")
+	token, err := s.Accounts.CreateAPIToken(c.Request.Context(), currentUser(c).ID, f.Value("token_name"))
+	if err != nil {
+		if !s.applyError(c, f, err) {
+			s.renderError(c, err)
+			return
+		}
+		s.renderAccount(c, http.StatusUnprocessableEntity, "token", f)
+		return
+	}
+	// The token goes in the page, never in a URL or a log.
+	c.Header("Cache-Control", "no-store")
+	s.renderAccountWith(c, http.StatusOK, "", nil, token)
+}
+
+func (s *Server) revokeToken(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.PostForm("token"), 10, 64)
+	if err := s.Accounts.RevokeAPIToken(c.Request.Context(), currentUser(c).ID, id); err != nil {
+		s.renderError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/compte?fait=jeton")
 }
 
 func (s *Server) deleteForm(c *gin.Context) {

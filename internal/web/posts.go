@@ -142,19 +142,14 @@ func (s *Server) createPost(c *gin.Context) {
 	s.render(c, http.StatusUnprocessableEntity, "post_new", p)
 }
 
-// refuseSuspended stops a suspended person at the door of a form, saying
-// why, and reports whether it did.
+// refuseSuspended stops a suspended person at the door of a form or an
+// API call, saying why, and reports whether it did.
 func (s *Server) refuseSuspended(c *gin.Context) bool {
 	u := currentUser(c)
 	if u == nil || !u.SuspendedNow(time.Now()) {
 		return false
 	}
-	l := localizer(c, s)
-	p := s.page(c, l.T("post.new.title"), nil)
-	p.Form = &form{values: map[string]string{}, errors: map[string]string{}}
-	p.Form.fail("", l.T("post.suspended"))
-	s.render(c, http.StatusForbidden, "message", p)
-	c.Abort()
+	s.renderError(c, errSuspended)
 	return true
 }
 

@@ -226,6 +226,9 @@ var (
 	errUnavailable = errors.New("portal unavailable")
 	errCSRF        = errors.New("form token missing or wrong")
 	errForbidden   = errors.New("forbidden")
+	errBadToken    = errors.New("unknown API token")
+	errSuspended   = errors.New("account suspended")
+	errNeedSignIn  = errors.New("sign-in required")
 )
 
 type rateLimited struct{ retryIn time.Duration }
@@ -255,6 +258,11 @@ func (s *Server) renderError(c *gin.Context, err error) {
 	case errors.Is(err, errUnavailable), errors.Is(err, db.ErrTenantUnavailable):
 		v.Status, v.Title, v.Text = http.StatusServiceUnavailable, l.T("error.unavailable.title"), l.T("error.unavailable.text")
 		c.Header("Retry-After", "120")
+	case errors.Is(err, errBadToken), errors.Is(err, errNeedSignIn):
+		v.Status, v.Title, v.Text = http.StatusUnauthorized, l.T("error.unauthorized.title"), l.T("login.required")
+		c.Header("WWW-Authenticate", `Bearer realm="entraide"`)
+	case errors.Is(err, errSuspended):
+		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("error.forbidden.title"), l.T("post.suspended")
 	case errors.Is(err, errForbidden):
 		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("error.forbidden.title"), l.T("error.forbidden.text")
 	case errors.Is(err, errCSRF):

@@ -147,6 +147,8 @@ func (s *Server) routes() {
 	portal.POST("/signaler", s.requireModule("entraide"), s.requireUser, s.sendReport)
 	portal.GET("/mes-annonces", s.requireModule("entraide"), s.requireUser, s.myPosts)
 
+	s.apiRoutes(portal.Group("/api/v1"))
+
 	admin := portal.Group("/admin")
 	admin.GET("/roles", s.requireCan(authz.ActManageRoles), s.rolesPage)
 	admin.POST("/roles/attribuer", s.requireCan(authz.ActManageRoles), s.changeRole(true))
@@ -158,10 +160,25 @@ func (s *Server) routes() {
 	me.POST("/email", s.changeEmail)
 	me.POST("/mot-de-passe", s.changePassword)
 	me.POST("/sessions/fin", s.endSession)
+	me.POST("/jetons", s.createToken)
+	me.POST("/jetons/supprimer", s.revokeToken)
 	me.GET("/supprimer", s.deleteForm)
 	me.POST("/supprimer", s.deleteAccount)
 
 	e.NoRoute(append(portalChain, func(c *gin.Context) {
 		s.renderError(c, errNotFound)
 	})...)
+}
+
+// Route is one registered method and path, for the test that checks the
+// API description against what the server really serves.
+type Route struct{ Method, Path string }
+
+// Routes lists every route.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{r.Method, r.Path})
+	}
+	return out
 }
