@@ -6,7 +6,7 @@ BIN     := bin/entraide
 SERVICES := ./deploy/with-services.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test lint check-tenants territories stop clean
+.PHONY: help build run test test-browser browser-deps lint check-tenants territories stop clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -17,8 +17,19 @@ build: ## build bin/entraide
 run: build ## serve the three demo portals (finds or starts PostgreSQL, migrates, serves on :8080)
 	$(SERVICES) run ./deploy/run-dev.sh
 
-test: ## run every test with -race against real PostgreSQL and Redis (each test in its own database)
+test: browser-deps ## run every test with -race against real PostgreSQL, Redis and Chromium (each test in its own database)
 	$(SERVICES) test $(GO) test -race -count=1 ./...
+
+test-browser: browser-deps ## run only the browser tests (screenshots in build/screenshots/)
+	$(SERVICES) test $(GO) test -count=1 -run Browser -v ./internal/web/
+
+browser-deps: ## install Debian's Chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
+		echo "*** could not install chromium: the browser tests will be skipped ***"; \
+	else echo "*** chromium is missing (sudo apt-get install chromium): the browser tests will be skipped ***"; fi; }
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l cmd internal migrations); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi

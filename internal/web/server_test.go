@@ -38,7 +38,13 @@ func newFixture(t *testing.T, tweak func(*web.Deps)) *fixture {
 	t.Helper()
 	alpha, beta := testutil.Portal("alpha"), testutil.Portal("beta")
 	beta.Theme = "calvados"
-	env := testutil.NewEnv(t, alpha, beta)
+	return newFixtureFor(t, tweak, alpha, beta)
+}
+
+// newFixtureFor serves the given portals.
+func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenant) *fixture {
+	t.Helper()
+	env := testutil.NewEnv(t, portals...)
 	themes, err := theme.LoadDir("../../themes")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,231 @@
+package web_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/theme"
+)
+
+// chromium finds Debian's Chromium (make test installs it). Without it the
+// browser tests are skipped, loudly.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("ENTRAIDE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("\n\n*** BROWSER TESTS SKIPPED: Chromium is not installed (make test installs it with apt-get: `apt-get install -y chromium`). ***\n")
+	return ""
+}
+
+// browserCtx starts a headless Chromium with the flags this machine needs
+// (no sandbox as root, no background traffic to the closed network).
+func browserCtx(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1024, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return ctx
+}
+
+// shippedPortal is a demo portal from tenants/, as make run serves it.
+func shippedPortal(t *testing.T, slug string) *tenant.Tenant {
+	t.Helper()
+	themes, err := theme.LoadDir("../../themes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := tenant.LoadDir("../../tenants", themes.Has)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all {
+		if string(p.Slug) == slug {
+			return p
+		}
+	}
+	t.Fatalf("no shipped portal %s", slug)
+	return nil
+}
+
+// screenshot keeps a picture of the page under build/screenshots/, for
+// people to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := filepath.Join("..", "..", "build", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The issue's loop, in a real browser on calvados.localhost, by clicking
+// and typing only (no JavaScript is needed by the pages): a resident posts
+// a request, a second account answers, they talk, the author says who helps
+// and marks it done.
+func TestBrowserHelpLoopOnCalvados(t *testing.T) {
+	ctx := browserCtx(t)
+	f := newFixtureFor(t, nil, shippedPortal(t, "calvados"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Close below
+	t.Cleanup(func() { srv.Close() })
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	home := "http://calvados.localhost:" + port
+
+	// Two confirmed residents, registered through the service as the form
+	// would (the form itself is covered by the HTTP tests).
+	pctx := f.env.Ctx(t, "calvados")
+	for _, p := range []struct{ name, email string }{{"Léa", "lea@exemple.fr"}, {"Paul", "paul@exemple.fr"}} {
+		if _, err := f.deps.Accounts.Register(pctx, account.RegisterInput{DisplayName: p.name, Email: p.email,
+			Password: "un mot de passe bien long", CommuneCode: "14118", Locale: "fr"}, home); err != nil {
+			t.Fatal(err)
+		}
+		link := jeton.FindStringSubmatch(f.mailTo(t, "calvados", p.email))
+		if _, err := f.deps.Accounts.Confirm(pctx, link[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	type step = chromedp.Action[chromedp.Void]
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	login := func(email string) []step {
+		return []step{
+			chromedp.Navigate(home + "/connexion"),
+			chromedp.SendKeys(css("#champ-email"), email),
+			chromedp.SendKeys(css("#champ-password"), "un mot de passe bien long"),
+			chromedp.Click(css(`main button[type=submit]`)),
+			chromedp.WaitVisible(css(`a[href="/compte"]`)),
+		}
+	}
+	logout := []step{
+		chromedp.Click(css(`form[action="/deconnexion"] button`)),
+		chromedp.WaitVisible(css(`a[href="/connexion"]`)),
+	}
+	do := func(what string, groups ...[]step) {
+		t.Helper()
+		var all []step
+		for _, g := range groups {
+			all = append(all, g...)
+		}
+		if err := chromedp.Do(ctx, all...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	page := func() string {
+		t.Helper()
+		text, err := chromedp.Run(ctx, chromedp.Text(css("main")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	location := func() string {
+		t.Helper()
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+
+	// Headless Chromium asks for English; the person picks French once
+	// with the language switch, and the choice is remembered.
+	do("choosing French", []step{chromedp.Navigate(home + "/?lang=fr")})
+
+	// Léa posts a request.
+	do("posting", login("lea@exemple.fr"), []step{
+		chromedp.Navigate(home + "/annonces/nouvelle?type=demande"),
+		chromedp.SetValue(css(`#champ-category`), "courses"),
+		chromedp.SendKeys(css(`#champ-title`), "Courses au marché de Caen"),
+		chromedp.SendKeys(css(`#champ-description`), "Je ne peux plus porter mes sacs. Qui peut m'accompagner le vendredi ?"),
+		chromedp.Click(css(`#mode-sur_place`)),
+		chromedp.Click(css(`#when-regulier`)),
+		chromedp.SendKeys(css(`#champ-recurrence`), "le vendredi matin"),
+		chromedp.Submit(css(`#champ-title`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	})
+	if text := page(); !strings.Contains(text, "Votre annonce est publiée") || !strings.Contains(text, "le vendredi matin") {
+		t.Fatalf("post page:\n%s", text)
+	}
+	screenshot(t, ctx, "calvados-post")
+	postPath := regexp.MustCompile(`/annonces/[0-9]+`).FindString(location())
+
+	// Paul finds it and answers.
+	do("answering", logout, login("paul@exemple.fr"), []step{
+		chromedp.Navigate(home + "/annonces?q=marche"),
+		chromedp.Click(css(`a[href="` + postPath + `"]`)),
+		chromedp.WaitVisible(css(`#message`)),
+		chromedp.SendKeys(css(`#message`), "Bonjour Léa, je vais au marché le vendredi, je peux vous aider."),
+		chromedp.Submit(css(`#message`)),
+		chromedp.WaitVisible(css(`.messages`)),
+	})
+	if text := page(); !strings.Contains(text, "je peux vous aider") {
+		t.Fatalf("conversation page:\n%s", text)
+	}
+	convPath := regexp.MustCompile(`/messages/[0-9]+`).FindString(location())
+
+	// Léa reads, answers, says Paul helps, and marks it done with thanks.
+	do("talking", logout, login("lea@exemple.fr"), []step{
+		chromedp.Navigate(home + "/messages"),
+		chromedp.Click(css(`a[href="` + convPath + `"]`)),
+		chromedp.WaitVisible(css(`#champ-body`)),
+		chromedp.SendKeys(css(`#champ-body`), "Merci Paul ! Rendez-vous vendredi à 9 h devant la halle."),
+		chromedp.Submit(css(`#champ-body`)),
+		chromedp.WaitVisible(css(`.message.mine`)),
+		chromedp.Submit(css(`form[action="` + convPath + `/aidant"] button`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	})
+	if text := page(); !strings.Contains(text, "Rendez-vous vendredi") || !strings.Contains(text, "en cours") {
+		t.Fatalf("conversation after choosing the helper:\n%s", text)
+	}
+	screenshot(t, ctx, "calvados-conversation")
+	do("closing", []step{
+		chromedp.Navigate(home + postPath),
+		chromedp.SendKeys(css(`#merci`), "Merci Paul pour les courses !"),
+		chromedp.Submit(css(`#merci`)),
+		chromedp.WaitVisible(css(`.thanks`)),
+	})
+	if text := page(); !strings.Contains(text, "Réalisée") || !strings.Contains(text, "Merci Paul pour les courses") {
+		t.Fatalf("done post:\n%s", text)
+	}
+	screenshot(t, ctx, "calvados-done")
+	do("home", []step{chromedp.Navigate(home + "/")})
+	if text := page(); !strings.Contains(text, "1 coup de main donné") {
+		t.Fatalf("home page:\n%s", text)
+	}
+}
