@@ -287,10 +287,23 @@ func (s *Service) Mine(ctx context.Context, viewer int64) ([]Conversation, error
 	return out, err
 }
 
-// ChooseHelper records who helps with a post (one of the people who
-// answered it); the post goes "en cours".
-func (s *Service) ChooseHelper(ctx context.Context, postID, authorID, helperID int64) error {
-	return s.exec(ctx, chooseHelperSQL, postID, authorID, helperID)
+// ChooseHelper records, from one of the post author's conversations, that
+// the other person is the one who helps; the post goes "en cours". Only
+// the post's author may; a conversation whose post is gone changes nothing.
+func (s *Service) ChooseHelper(ctx context.Context, convID, authorID int64) error {
+	var c Conversation
+	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		c, err = scanConversation(tx.QueryRow(ctx, byIDSQL, convID, authorID), authorID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.PostID == nil || c.AuthorID != authorID {
+		return ErrNotAllowed
+	}
+	return s.exec(ctx, chooseHelperSQL, *c.PostID, authorID, c.ResponderID)
 }
 
 func (s *Service) exec(ctx context.Context, sql string, args ...any) error {

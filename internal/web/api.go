@@ -174,9 +174,8 @@ func (s *Server) apiListPosts(c *gin.Context) {
 }
 
 func (s *Server) apiGetPost(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	var viewer int64
@@ -235,12 +234,12 @@ func (s *Server) apiCreatePost(c *gin.Context) {
 
 func (s *Server) apiChangePost(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-		if err != nil {
-			s.renderError(c, errNotFound)
+		id, ok := s.idParam(c)
+		if !ok {
 			return
 		}
 		u := currentUser(c)
+		var err error
 		if action == "renew" {
 			err = s.Help.Renew(c.Request.Context(), u.ID, id)
 		} else {
@@ -269,9 +268,8 @@ func (s *Server) apiAnswer(c *gin.Context) {
 	if s.refuseSuspended(c) {
 		return
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	var b apiBody
@@ -328,9 +326,8 @@ func (s *Server) apiConversations(c *gin.Context) {
 }
 
 func (s *Server) apiConversation(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	u := currentUser(c)
@@ -346,9 +343,8 @@ func (s *Server) apiSend(c *gin.Context) {
 	if s.refuseSuspended(c) {
 		return
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	var b apiBody
@@ -365,22 +361,11 @@ func (s *Server) apiSend(c *gin.Context) {
 // apiChooseHelper: the post's author says the other person of this
 // conversation is the one who helps.
 func (s *Server) apiChooseHelper(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
-	u := currentUser(c)
-	cv, err := s.Conversations.Get(c.Request.Context(), id, u.ID)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	if cv.PostID == nil {
-		s.renderError(c, errForbidden)
-		return
-	}
-	if err := s.Conversations.ChooseHelper(c.Request.Context(), *cv.PostID, u.ID, cv.ResponderID); err != nil {
+	if err := s.Conversations.ChooseHelper(c.Request.Context(), id, currentUser(c).ID); err != nil {
 		s.apiFail(c, err)
 		return
 	}

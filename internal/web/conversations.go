@@ -16,9 +16,8 @@ func (s *Server) answerPost(c *gin.Context) {
 	if s.refuseSuspended(c) {
 		return
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	convID, err := s.Conversations.Answer(c.Request.Context(), id, currentUser(c).ID, c.PostForm("body"), s.baseURL(c))
@@ -60,9 +59,8 @@ func (s *Server) showConversation(c *gin.Context) {
 }
 
 func (s *Server) renderConversation(c *gin.Context, status int, f *form) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	u := currentUser(c)
@@ -93,12 +91,11 @@ func (s *Server) sendMessage(c *gin.Context) {
 	if s.refuseSuspended(c) {
 		return
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
-	_, err = s.Conversations.Send(c.Request.Context(), id, currentUser(c).ID, c.PostForm("body"), s.baseURL(c))
+	_, err := s.Conversations.Send(c.Request.Context(), id, currentUser(c).ID, c.PostForm("body"), s.baseURL(c))
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/messages/"+c.Param("id")+"#dernier")
@@ -119,27 +116,14 @@ func (s *Server) sendMessage(c *gin.Context) {
 // chooseHelper: the post's author says the other person of this
 // conversation is the one who helps.
 func (s *Server) chooseHelper(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
-	u := currentUser(c)
-	conv, err := s.Conversations.Get(c.Request.Context(), id, u.ID)
-	if errors.Is(err, conversation.ErrNotFound) {
-		s.renderError(c, errNotFound)
-		return
-	}
-	if err != nil {
-		s.renderError(c, err)
-		return
-	}
-	if conv.PostID == nil {
-		s.renderError(c, errForbidden)
-		return
-	}
-	err = s.Conversations.ChooseHelper(c.Request.Context(), *conv.PostID, u.ID, conv.ResponderID)
+	err := s.Conversations.ChooseHelper(c.Request.Context(), id, currentUser(c).ID)
 	switch {
+	case errors.Is(err, conversation.ErrNotFound):
+		s.renderError(c, errNotFound)
 	case errors.Is(err, conversation.ErrNotAllowed):
 		s.renderError(c, errForbidden)
 	case err != nil:

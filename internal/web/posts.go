@@ -168,9 +168,8 @@ type postView struct {
 const matchLimit = 5
 
 func (s *Server) showPost(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	var viewer int64
@@ -199,13 +198,13 @@ func (s *Server) showPost(c *gin.Context) {
 
 // changePost renews or closes the signed-in person's own post.
 func (s *Server) changePost(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.renderError(c, errNotFound)
+	id, ok := s.idParam(c)
+	if !ok {
 		return
 	}
 	u := currentUser(c)
 	notice := "prolongee"
+	var err error
 	switch action := c.PostForm("action"); action {
 	case "prolonger":
 		err = s.Help.Renew(c.Request.Context(), u.ID, id)

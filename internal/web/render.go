@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -312,4 +313,15 @@ func portOf(host string) string {
 		return host[i:]
 	}
 	return ""
+}
+
+// idParam reads the numeric :id of the path; on anything else it answers
+// 404 and reports false.
+func (s *Server) idParam(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderError(c, errNotFound)
+		return 0, false
+	}
+	return id, true
 }
