@@ -268,6 +268,9 @@ type Filter struct {
 	Category string
 	EPCI     string
 	Query    string // words, searched in French without regard to accents
+	// Date keeps posts that can happen that day (YYYY-MM-DD); "" or an
+	// unreadable date does not filter.
+	Date string
 	// Near puts posts of this EPCI first.
 	Near string
 	Page int // from 1
@@ -286,7 +289,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Post, int, error) {
 	var total int
 	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		posts, total, err = collectPosts(ctx, tx, listSQL, f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page-1)*PerPage)
+		posts, total, err = collectPosts(ctx, tx, listSQL, f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page-1)*PerPage, parseDate(f.Date))
 		return err
 	})
 	return posts, total, err

@@ -232,9 +232,12 @@ func TestListAndSearch(t *testing.T) {
 		{"Courses au marché", "Je cherche quelqu'un pour m'accompagner au marché de Talensac.", saintHerblain, help.KindRequest, "courses"},
 		{"Je propose des appels", "Je peux appeler une personne seule une fois par semaine pour discuter.", saintNazaire, help.KindOffer, "ecoute"},
 	}
-	for _, p := range posts {
+	for i, p := range posts {
 		d := draft(p.title, p.desc)
 		d.CommuneCode, d.Kind, d.Category = p.commune, p.kind, p.category
+		if i == 1 { // the market post is for the Christmas week only
+			d.WhenKind, d.DateFrom, d.DateTo = "periode", "2026-12-21", "2026-12-27"
+		}
 		if _, err := f.svc.Create(ctx, a, d); err != nil {
 			t.Fatal(err)
 		}
@@ -264,6 +267,8 @@ func TestListAndSearch(t *testing.T) {
 		{"EPCI (Nantes Métropole)", help.Filter{EPCI: "244400404"}, "Courses au marché | Aide à domicile pour ma mère"},
 		{"nearest first", help.Filter{Near: "244400404"}, "Courses au marché | Aide à domicile pour ma mère | Je propose des appels"},
 		{"no match", help.Filter{Query: "piano"}, ""},
+		{"a date keeps posts that can happen then", help.Filter{Date: "2026-12-24"}, "Je propose des appels | Courses au marché | Aide à domicile pour ma mère"},
+		{"a date outside a period", help.Filter{Date: "2027-02-01", Category: "courses"}, ""},
 		{"search syntax is not an error", help.Filter{Query: `"aide & | !(`}, "Aide à domicile pour ma mère"},
 	}
 	for _, tc := range tests {

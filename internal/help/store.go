@@ -24,8 +24,9 @@ RETURNING id`
 
 	postByIDSQL = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`
 
-	// listSQL is the public list. Each filter is skipped when its parameter
-	// is empty; PostgreSQL plans every execution with the actual values, so
+	// listSQL is the public list. A date keeps the posts that can happen
+	// that day: on that date, in a period that includes it, or whenever
+	// and regularly. Each filter is skipped when its parameter is empty; PostgreSQL plans every execution with the actual values, so
 	// skipped filters cost nothing. Posts of the preferred EPCI (the
 	// territory subdomain's, or the person's) come first, then the best
 	// text matches, then the newest.
@@ -37,6 +38,9 @@ SELECT ` + postColumns + `, count(*) OVER () AS total
    AND ($2 = '' OR p.category_code = $2)
    AND ($3 = '' OR p.epci_code = $3)
    AND ($4 = '' OR p.search @@ websearch_to_tsquery('extensions.french_unaccent', $4))
+   AND ($8::date IS NULL OR p.when_kind IN ('souple', 'regulier')
+        OR (p.when_kind = 'date' AND p.date_from = $8)
+        OR (p.when_kind = 'periode' AND $8 BETWEEN p.date_from AND p.date_to))
  ORDER BY (p.epci_code = $5) DESC,
           CASE WHEN $4 = '' THEN 0 ELSE ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', $4)) END DESC,
           p.created_at DESC, p.id DESC

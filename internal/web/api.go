@@ -153,7 +153,7 @@ func (s *Server) apiMe(c *gin.Context) {
 
 func (s *Server) apiListPosts(c *gin.Context) {
 	page, _ := strconv.Atoi(c.Query("page"))
-	f := help.Filter{Kind: c.Query("kind"), Category: c.Query("category"), EPCI: c.Query("epci"), Query: c.Query("q"), Page: max(page, 1)}
+	f := help.Filter{Kind: c.Query("kind"), Category: c.Query("category"), EPCI: c.Query("epci"), Query: c.Query("q"), Date: c.Query("date"), Page: max(page, 1)}
 	if u := currentUser(c); u != nil {
 		f.Near = u.EPCICode
 	}
