@@ -40,7 +40,7 @@ check-tenants: build ## validate the portal files in tenants/
 
 territories: ## rebuild internal/territory/data/territories.json (communes and EPCIs of the portals' départements) from the official data on npm
 	npm install --no-save --no-audit --no-fund --prefix build/npm @etalab/decoupage-administratif@6.0.0
-	$(GO) run ./internal/territory/gen -src build/npm/node_modules/@etalab/decoupage-administratif/data -tenants tenants -out internal/territory/data/territories.json
+	$(GO) run ./internal/territory/gen -src build/npm/node_modules/@etalab/decoupage-administratif/data -geo ../shared/data/geo -tenants tenants -out internal/territory/data/territories.json
 
 stop: ## stop the throwaway PostgreSQL and Redis that make run/test may have started under var/
 	@if [ -f var/postgres/data/postmaster.pid ]; then \

@@ -17,12 +17,14 @@ func TestParseRejectsBrokenData(t *testing.T) {
 {"code":"49","name":"Maine-et-Loire"}
 ],
 "epcis": [
-{"code":"200000001","name":"CC A","kind":"CC","slug":"a","communes":["44001","49001"]},
-{"code":"200000002","name":"CC B","kind":"CC","slug":"b","communes":["44002"]}
+{"code":"200000001","name":"CC A","kind":"CC","slug":"a","communes":["44001","49001"],"neighbours":["200000002","200000004"]},
+{"code":"200000002","name":"CC B","kind":"CC","slug":"b","communes":["44002"],"neighbours":["200000001"]},
+{"code":"200000004","name":"CC D","kind":"CC","slug":"d","communes":["44004"],"neighbours":["200000001"]}
 ],
 "communes": [
 {"code":"44001","name":"Un","postcodes":["44100"],"population":10,"departement":"44","epci":"200000001"},
 {"code":"44002","name":"Deux","postcodes":["44200"],"population":20,"departement":"44","epci":"200000002"},
+{"code":"44004","name":"Quatre","postcodes":["44400"],"population":40,"departement":"44","epci":"200000004"},
 {"code":"49001","name":"Trois","postcodes":["49100"],"population":30,"departement":"49","epci":"200000001"}
 ]
 }`
@@ -32,6 +34,9 @@ func TestParseRejectsBrokenData(t *testing.T) {
 	}
 	if e, ok := a.EPCIBySlug("49", "a"); !ok || e.Code != "200000001" {
 		t.Errorf("an EPCI across a border is not found by slug in its second département")
+	}
+	if !a.Near("200000001", "200000002") || !a.Near("200000002", "200000001") || a.Near("200000002", "200000004") {
+		t.Errorf("Near does not follow the neighbours of the file")
 	}
 
 	tests := []struct {
@@ -43,10 +48,17 @@ func TestParseRejectsBrokenData(t *testing.T) {
 		{"unknown EPCI", `"epci":"200000002"`, `"epci":"200000009"`, "EPCI 200000009 does not list it"},
 		{"EPCI does not list its member", `"communes":["44001","49001"]`, `"communes":["44001"]`, "49001 Trois: EPCI 200000001 does not list it"},
 		{"EPCI lists a stranger", `"communes":["44002"]`, `"communes":["44002","44001"]`, "lists commune 44001, which is not its member"},
-		{"EPCI without commune", `"communes":["44001","49001"]},`, `"communes":["44001","49001"]},
-{"code":"200000003","name":"CC C","kind":"CC","slug":"c","communes":[]},`, "200000003 CC C has no commune"},
+		{"EPCI without commune", `"communes":["44002"],`, `"communes":["44002"],"neighbours":["200000001"]},
+{"code":"200000003","name":"CC C","kind":"CC","slug":"c","communes":[],`, "200000003 CC C has no commune"},
 		{"duplicate slug", `"slug":"b"`, `"slug":"a"`, `share the slug "a" in département 44`},
 		{"duplicate EPCI", `"code":"200000002","name":"CC B"`, `"code":"200000001","name":"CC B"`, "EPCI 200000001 listed twice"},
+		{"unknown neighbour", `"neighbours":["200000001"]},
+{"code":"200000004"`, `"neighbours":["200000001","200000009"]},
+{"code":"200000004"`, "EPCI 200000002 CC B: neighbour 200000009 is not in the file"},
+		{"one-way neighbour", `"slug":"d","communes":["44004"],"neighbours":["200000001"]`, `"slug":"d","communes":["44004"],"neighbours":["200000001","200000002"]`, "200000004 CC D lists 200000002 CC B as a neighbour, but not the other way round"},
+		{"own neighbour", `"slug":"b","communes":["44002"],"neighbours":["200000001"]`, `"slug":"b","communes":["44002"],"neighbours":["200000001","200000002"]`, "EPCI 200000002 CC B is listed as its own neighbour"},
+		{"unsorted neighbours", `"neighbours":["200000002","200000004"]`, `"neighbours":["200000004","200000002"]`, "EPCI 200000001 CC A: neighbours not sorted, or 200000002 repeated"},
+		{"repeated neighbour", `"neighbours":["200000002","200000004"]`, `"neighbours":["200000002","200000002","200000004"]`, "neighbours not sorted, or 200000002 repeated"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,9 +4,13 @@
 // with Search, the EPCI follows from it, référents are scoped to an EPCI,
 // and an EPCI's slug names its territory subdomain.
 //
+// The atlas also says which EPCIs border each other, so that a help post
+// can be suggested to residents of the same or a neighbouring EPCI (Near).
+//
 // The data is a snapshot of the official reference data (the npm package
-// @etalab/decoupage-administratif) for the configured départements only,
-// written by ./gen into data/territories.json and embedded in the binary:
+// @etalab/decoupage-administratif, and commune outlines for the borders)
+// for the configured départements only, written by ./gen into
+// data/territories.json and embedded in the binary:
 // communes and EPCIs change once a year, by decree, not at run time. After
 // adding a portal in a new département, or to take a new edition of the
 // data, run `make territories` and commit the file.
@@ -52,6 +56,11 @@ type EPCI struct {
 	// communes of the portals' départements are listed: an EPCI that
 	// straddles a border with a département without a portal is partial.
 	Communes []string `json:"communes"`
+	// Neighbours are the SIRENs of the EPCIs whose territory borders this
+	// one's, sorted. Like Communes, they are seen from the portals'
+	// départements: an EPCI of another département is listed only when
+	// one of its communes here touches, through that commune.
+	Neighbours []string `json:"neighbours"`
 }
 
 // Atlas is the read-only territory data. Load builds it once at start; it
@@ -164,6 +173,10 @@ func parse(data []byte) (*Atlas, error) {
 		}
 	}
 
+	if err := a.checkNeighbours(); err != nil {
+		return nil, err
+	}
+
 	byName := func(keys []string) func(i, j int32) int {
 		return func(i, j int32) int { return cmp.Or(cmp.Compare(keys[i], keys[j]), cmp.Compare(i, j)) }
 	}
@@ -176,6 +189,31 @@ func parse(data []byte) (*Atlas, error) {
 		})
 	}
 	return a, nil
+}
+
+// checkNeighbours checks that the neighbour relation is one: every
+// neighbour exists, no EPCI is its own neighbour, each list is sorted
+// without repeats (Near searches it by halves) and the relation is
+// symmetric, so that Near(x, y) never differs from Near(y, x).
+func (a *Atlas) checkNeighbours() error {
+	for _, e := range a.epcis {
+		for k, n := range e.Neighbours {
+			if k > 0 && e.Neighbours[k-1] >= n {
+				return fmt.Errorf("territory: EPCI %s %s: neighbours not sorted, or %s repeated", e.Code, e.Name, n)
+			}
+			if n == e.Code {
+				return fmt.Errorf("territory: EPCI %s %s is listed as its own neighbour", e.Code, e.Name)
+			}
+			other, ok := a.EPCI(n)
+			if !ok {
+				return fmt.Errorf("territory: EPCI %s %s: neighbour %s is not in the file", e.Code, e.Name, n)
+			}
+			if _, back := slices.BinarySearch(other.Neighbours, e.Code); !back {
+				return fmt.Errorf("territory: EPCI %s %s lists %s %s as a neighbour, but not the other way round", e.Code, e.Name, other.Code, other.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // Source names the edition of the reference data the atlas was built from,
@@ -263,4 +301,30 @@ func (a *Atlas) Communes(departement string) []Commune {
 		out[k] = a.communes[i]
 	}
 	return out
+}
+
+// Neighbours returns the SIRENs of the EPCIs that border this one, sorted,
+// or nil for an unknown SIREN. The slice is shared and must not be
+// modified.
+func (a *Atlas) Neighbours(epci string) []string {
+	i, ok := a.epciIndex[epci]
+	if !ok {
+		return nil
+	}
+	return a.epcis[i].Neighbours
+}
+
+// Near reports whether the EPCIs x and y are the same or neighbours: the
+// circle of places within which a help post is worth suggesting. It is
+// symmetric, and false when either SIREN is unknown. It does not allocate.
+func (a *Atlas) Near(x, y string) bool {
+	i, ok := a.epciIndex[x]
+	if !ok {
+		return false
+	}
+	if x == y {
+		return true
+	}
+	_, found := slices.BinarySearch(a.epcis[i].Neighbours, y)
+	return found
 }

@@ -17,13 +17,18 @@ import (
 // files and update both.
 const wantSource = "@etalab/decoupage-administratif@6.0.0"
 
+// wantCounts are those counts. neighbourPairs, the pairs of neighbouring
+// EPCIs of the département, comes from the generator rather than from the
+// reference files; it was checked against a separate count, by another
+// program, of the commune outlines that share two vertices or more.
 var wantCounts = []struct {
 	departement, name string
 	communes, epcis   int
+	neighbourPairs    int
 }{
-	{"14", "Calvados", 526, 16},
-	{"44", "Loire-Atlantique", 207, 17},
-	{"48", "Lozère", 152, 11},
+	{"14", "Calvados", 526, 16, 31},
+	{"44", "Loire-Atlantique", 207, 17, 36},
+	{"48", "Lozère", 152, 11, 20},
 }
 
 // load returns the atlas built from the embedded data, failing the test if
@@ -181,6 +186,138 @@ func TestWellKnown(t *testing.T) {
 			t.Errorf("first EPCIs of 48 = %q, want %q", got, want)
 		}
 	})
+}
+
+// TestNeighbourRelation checks the relation as a whole: symmetric, never
+// reflexive, sorted, and giving every EPCI at least one neighbour (none of
+// the three départements has an island EPCI).
+func TestNeighbourRelation(t *testing.T) {
+	a := load(t)
+	for _, want := range wantCounts {
+		t.Run(want.departement, func(t *testing.T) {
+			pairs := make(map[[2]string]bool)
+			for _, e := range a.EPCIs(want.departement) {
+				got := a.Neighbours(e.Code)
+				if len(got) == 0 {
+					t.Errorf("EPCI %s %s has no neighbour", e.Code, e.Name)
+				}
+				if !slices.Equal(got, e.Neighbours) {
+					t.Errorf("Neighbours(%s) = %q, but its EPCI lists %q", e.Code, got, e.Neighbours)
+				}
+				if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+					t.Errorf("Neighbours(%s) = %q: not sorted or repeated", e.Code, got)
+				}
+				if !a.Near(e.Code, e.Code) {
+					t.Errorf("Near(%s, itself) = false", e.Code)
+				}
+				for _, n := range got {
+					if n == e.Code {
+						t.Errorf("EPCI %s %s is its own neighbour", e.Code, e.Name)
+					}
+					other, ok := a.EPCI(n)
+					if !ok {
+						t.Errorf("EPCI %s %s: neighbour %s not found", e.Code, e.Name, n)
+						continue
+					}
+					if !slices.Contains(a.Neighbours(n), e.Code) || !a.Near(e.Code, n) || !a.Near(n, e.Code) {
+						t.Errorf("EPCIs %s and %s: the relation is not symmetric", e.Code, n)
+					}
+					// Calvados, Loire-Atlantique and Lozère have no border in
+					// common, so neighbours always share a département; with
+					// two portals side by side this would no longer hold.
+					if !slices.ContainsFunc(a.EPCIs(want.departement), func(x territory.EPCI) bool { return x.Code == n }) {
+						t.Errorf("EPCI %s %s borders %s %s, which has no commune in %s", e.Code, e.Name, n, other.Name, want.departement)
+					}
+					pairs[[2]string{min(e.Code, n), max(e.Code, n)}] = true
+				}
+			}
+			if len(pairs) != want.neighbourPairs {
+				t.Errorf("%d pairs of neighbouring EPCIs, want %d", len(pairs), want.neighbourPairs)
+			}
+		})
+	}
+}
+
+// TestNeighbourFacts checks borders anyone can see on a map; each was
+// also traced to the communes that make it (in brackets).
+func TestNeighbourFacts(t *testing.T) {
+	a := load(t)
+	const (
+		nantesMetropole  = "244400404"
+		erdreEtGesvres   = "244400503"
+		clisson          = "200067635"
+		carene           = "244400644"
+		capAtlantique    = "244400610"
+		caenLaMer        = "200065597"
+		coeurDeNacre     = "241400860"
+		honfleur         = "200066827"
+		coeurCoteFleurie = "241400415"
+		terreDAuge       = "241400878"
+		coeurDeLozere    = "244800405"
+		randonMargeride  = "200069102"
+		hautAllier       = "200006930"
+		millau           = "241200567"
+		gorgesCausses    = "200069151"
+	)
+	tests := []struct {
+		name string
+		x, y string
+		want bool
+	}{
+		{"Nantes Métropole and Erdre et Gesvres (La Chapelle-sur-Erdre, Sucé-sur-Erdre)", nantesMetropole, erdreEtGesvres, true},
+		{"Nantes Métropole and Clisson Sèvre et Maine (Vertou, Haute-Goulaine)", nantesMetropole, clisson, true},
+		{"CARENE and Cap Atlantique (Pornichet, La Baule-Escoublac)", carene, capAtlantique, true},
+		{"Nantes Métropole and CARENE: Estuaire et Sillon lies between", nantesMetropole, carene, false},
+		{"Nantes Métropole and Cap Atlantique", nantesMetropole, capAtlantique, false},
+		{"Caen la Mer and Cœur de Nacre (Mathieu, Douvres-la-Délivrande)", caenLaMer, coeurDeNacre, true},
+		{"Caen la Mer and the Pays de Honfleur", caenLaMer, honfleur, false},
+		{"Cœur de Lozère and Randon-Margeride (Mende, Rieutort-de-Randon)", coeurDeLozere, randonMargeride, true},
+		{"Cœur de Lozère and Haut Allier Margeride", coeurDeLozere, hautAllier, false},
+		{"Nantes Métropole and Caen la Mer, départements apart", nantesMetropole, caenLaMer, false},
+		{"an unknown SIREN", nantesMetropole, "200054781", false},
+		{"an unknown SIREN with itself", "200054781", "200054781", false},
+		{"the same EPCI", caenLaMer, caenLaMer, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := a.Near(tc.x, tc.y); got != tc.want {
+				t.Errorf("Near(%s, %s) = %t, want %t", tc.x, tc.y, got, tc.want)
+			}
+			if got := a.Near(tc.y, tc.x); got != tc.want {
+				t.Errorf("Near(%s, %s) = %t, want %t", tc.y, tc.x, got, tc.want)
+			}
+		})
+	}
+
+	whole := []struct {
+		name, epci string
+		want       []string
+	}{
+		// The Pays de Honfleur-Beuzeville continues into the Eure, which
+		// has no portal: in Calvados it meets only these two.
+		{"Pays de Honfleur-Beuzeville", honfleur, []string{coeurCoteFleurie, terreDAuge}},
+		// Of Millau Grands Causses (Aveyron), only Le Rozier is in
+		// Lozère, and it borders Saint-Pierre-des-Tripiers only.
+		{"Millau Grands Causses", millau, []string{gorgesCausses}},
+		{"an unknown SIREN", "200054781", nil},
+	}
+	for _, tc := range whole {
+		if got := a.Neighbours(tc.epci); !slices.Equal(got, tc.want) || (tc.want == nil) != (got == nil) {
+			t.Errorf("Neighbours(%s) (%s) = %q, want %q", tc.epci, tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestNearDoesNotAllocate(t *testing.T) {
+	a := load(t)
+	allocs := testing.AllocsPerRun(100, func() {
+		if !a.Near("244400404", "244400503") || len(a.Neighbours("244400404")) == 0 {
+			t.Fatal("Nantes Métropole lost its neighbours")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Near and Neighbours allocate %.0f times per call", allocs)
+	}
 }
 
 func TestLookupMisses(t *testing.T) {
@@ -354,6 +491,16 @@ func BenchmarkSearchPostcode(b *testing.B) {
 	for b.Loop() {
 		if len(a.Search("44", "441", 10)) != 10 {
 			b.Fatal("expected 10 results")
+		}
+	}
+}
+
+func BenchmarkNear(b *testing.B) {
+	a := load(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if a.Near("244400404", "244400644") {
+			b.Fatal("Nantes Métropole and the CARENE do not touch")
 		}
 	}
 }

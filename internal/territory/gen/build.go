@@ -30,6 +30,9 @@ type srcCommune struct {
 	Departement  string   `json:"departement"`
 	CodesPostaux []string `json:"codesPostaux"`
 	Population   int      `json:"population"`
+	// ChefLieu is, for a delegated or associated commune, the current
+	// commune it is part of.
+	ChefLieu string `json:"chefLieu"`
 }
 
 type srcEPCI struct {
@@ -63,6 +66,9 @@ type outEPCI struct {
 	Kind     string   `json:"kind"`
 	Slug     string   `json:"slug"`
 	Communes []string `json:"communes"`
+	// Neighbours are the SIRENs of the bordering EPCIs, sorted; filled in
+	// by linkNeighbours.
+	Neighbours []string `json:"neighbours"`
 }
 
 type outCommune struct {

@@ -281,22 +281,28 @@ func TestTenantDepartements(t *testing.T) {
 	})
 }
 
-// TestRun runs the generator on files shaped like the package's, twice:
-// the second run, after the EPCI was renamed in the source, must keep the
-// slug the first one wrote.
+// TestRun runs the generator on files shaped like the package's and the
+// outlines': twice on the same input, which must give the same bytes, then
+// after the EPCI was renamed in the source, which must keep the slug the
+// first run wrote.
 func TestRun(t *testing.T) {
 	root := t.TempDir()
-	dataDir := filepath.Join(root, "data")
-	if err := os.Mkdir(dataDir, 0o755); err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{"data", "geo"} {
+		if err := os.Mkdir(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
+	dataDir, geoDir := filepath.Join(root, "data"), filepath.Join(root, "geo")
 	files := map[string]string{
 		"package.json":           `{"name": "@etalab/decoupage-administratif", "version": "6.0.0"}`,
 		"data/departements.json": `[{"code": "44", "nom": "Loire-Atlantique", "region": "52"}]`,
 		"data/communes.json": `[
 			{"code": "44001", "nom": "Un", "type": "commune-actuelle", "departement": "44", "codesPostaux": ["44100"], "population": 10, "zone": "metro"},
-			{"code": "44001", "nom": "Un-Ancien", "type": "commune-deleguee", "departement": "44", "chefLieu": "44001"}]`,
-		"data/epci.json": `[{"code": "200000001", "nom": "CC du Pays d'Un", "type": "CC", "membres": [{"code": "44001", "siren": "214400010", "nom": "Un"}]}]`,
+			{"code": "44001", "nom": "Un-Ancien", "type": "commune-deleguee", "departement": "44", "chefLieu": "44001"},
+			{"code": "44002", "nom": "Deux", "type": "commune-actuelle", "departement": "44", "codesPostaux": ["44200"], "population": 20, "zone": "metro"}]`,
+		"data/epci.json": `[{"code": "200000001", "nom": "CC du Pays d'Un", "type": "CC", "membres": [{"code": "44001", "siren": "214400010", "nom": "Un"}]},
+			{"code": "200000002", "nom": "CC Deux", "type": "CC", "membres": [{"code": "44002", "siren": "214400020", "nom": "Deux"}]}]`,
+		"geo/communes-44-loire-atlantique.geojson": squareFeatures,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
@@ -304,13 +310,20 @@ func TestRun(t *testing.T) {
 		}
 	}
 	out := filepath.Join(root, "out", "territories.json")
-	if err := run(dataDir, "", "44", out); err != nil {
+	if err := run(dataDir, "", "44", geoDir, out); err != nil {
 		t.Fatalf("first run: %v", err)
 	}
 	first, _ := os.ReadFile(out)
-	want := `{"code":"200000001","name":"CC du Pays d'Un","kind":"CC","slug":"pays-d-un","communes":["44001"]}`
+	want := `{"code":"200000001","name":"CC du Pays d'Un","kind":"CC","slug":"pays-d-un","communes":["44001"],"neighbours":["200000002"]},`
 	if !strings.Contains(string(first), "\n"+want+"\n") || !strings.Contains(string(first), `"source": "@etalab/decoupage-administratif@6.0.0"`) {
 		t.Fatalf("first run wrote:\n%s\nwant the line %s and the source", first, want)
+	}
+
+	if err := run(dataDir, "", "44", geoDir, out); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if again, _ := os.ReadFile(out); !bytes.Equal(again, first) {
+		t.Errorf("a second run on the same input wrote different bytes:\n%s\nthen\n%s", first, again)
 	}
 
 	epci := filepath.Join(dataDir, "epci.json")
@@ -318,15 +331,29 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(epci, []byte(renamed), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(dataDir, "", "44", out); err != nil {
-		t.Fatalf("second run: %v", err)
+	if err := run(dataDir, "", "44", geoDir, out); err != nil {
+		t.Fatalf("run after renaming: %v", err)
 	}
-	second, _ := os.ReadFile(out)
-	want = `{"code":"200000001","name":"CC Un Nouveau","kind":"CC","slug":"pays-d-un","communes":["44001"]}`
-	if !strings.Contains(string(second), "\n"+want+"\n") {
-		t.Errorf("second run wrote:\n%s\nwant the line %s", second, want)
+	third, _ := os.ReadFile(out)
+	want = `{"code":"200000001","name":"CC Un Nouveau","kind":"CC","slug":"pays-d-un","communes":["44001"],"neighbours":["200000002"]},`
+	if !strings.Contains(string(third), "\n"+want+"\n") {
+		t.Errorf("run after renaming wrote:\n%s\nwant the line %s", third, want)
 	}
 	if _, err := os.Stat(out + ".tmp"); err == nil {
 		t.Error("the temporary file was left behind")
+	}
+
+	// Without outlines for a configured département, nothing is written.
+	if err := os.Remove(filepath.Join(geoDir, "communes-44-loire-atlantique.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(dataDir, "", "44", geoDir, out); err == nil || !strings.Contains(err.Error(), "no commune outlines for département 44") {
+		t.Errorf("run without outlines: error = %v, want one about département 44", err)
+	}
+	if err := run(dataDir, "", "44", "", out); err == nil || !strings.Contains(err.Error(), "-geo is required") {
+		t.Errorf("run without -geo: error = %v, want one saying it is required", err)
+	}
+	if last, _ := os.ReadFile(out); !bytes.Equal(last, third) {
+		t.Error("a failed run changed the output")
 	}
 }

@@ -4,12 +4,18 @@
 // `make territories` installs the package and runs it:
 //
 //	go run ./internal/territory/gen -src build/npm/node_modules/@etalab/decoupage-administratif/data \
-//		-tenants tenants -out internal/territory/data/territories.json
+//		-geo ../shared/data/geo -tenants tenants -out internal/territory/data/territories.json
 //
 // Only the départements of the configured portals are kept, so that the
 // binary carries a few hundred kilobytes instead of the whole country. Run it
 // again after adding a portal or upgrading the package; it fails, naming the
 // commune, if a current commune belongs to no EPCI.
+//
+// It also writes which EPCIs border each other, computed from the 2018
+// commune outlines in -geo (one communes-<département>-*.geojson file per
+// département; see adjacency.go for when two communes border each other,
+// and linkNeighbours for how 2018 communes map to today's). The outlines
+// are read here only: the server never needs them.
 package main
 
 import (
@@ -24,23 +30,28 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 func main() {
 	srcDir := flag.String("src", "", "the package's data directory (with communes.json, epci.json, departements.json)")
 	tenantsDir := flag.String("tenants", "tenants", "directory of portal files whose départements to keep")
 	deps := flag.String("departements", "", "comma-separated département codes to keep, instead of reading -tenants")
+	geoDir := flag.String("geo", "", "directory of commune outlines, communes-<département>-*.geojson (2018 boundaries)")
 	outPath := flag.String("out", "internal/territory/data/territories.json", "file to write")
 	flag.Parse()
-	if err := run(*srcDir, *tenantsDir, *deps, *outPath); err != nil {
+	if err := run(*srcDir, *tenantsDir, *deps, *geoDir, *outPath); err != nil {
 		fmt.Fprintln(os.Stderr, "territory gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(srcDir, tenantsDir, depList, outPath string) error {
+func run(srcDir, tenantsDir, depList, geoDir, outPath string) error {
 	if srcDir == "" {
 		return errors.New("-src is required")
+	}
+	if geoDir == "" {
+		return errors.New("-geo is required: EPCI neighbours are computed from the commune outlines")
 	}
 	var departements []string
 	var err error
@@ -69,6 +80,16 @@ func run(srcDir, tenantsDir, depList, outPath string) error {
 	if err != nil {
 		return err
 	}
+	start := time.Now()
+	outlines, err := readOutlines(geoDir, departements)
+	if err != nil {
+		return err
+	}
+	stats, err := linkNeighbours(&out, src, outlines)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
 
 	data, err := encode(out)
 	if err != nil {
@@ -92,6 +113,11 @@ func run(srcDir, tenantsDir, depList, outPath string) error {
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes): départements %s, %d communes, %d EPCIs, from %s\n",
 		outPath, len(data), strings.Join(codes, ", "), len(out.Communes), len(out.EPCIs), out.Source)
+	fmt.Fprintf(os.Stderr, "neighbours: %d communes of 2018 outlined in %s, %d of them mapped through communes nouvelles "+
+		"(%d by delegated or associated communes, %d by successorsSince2018) and %d split since, %d now outside the départements; "+
+		"%d commune adjacencies (%d by shared vertices, %d by the %.0f m fallback), %d pairs of neighbouring EPCIs; %s\n",
+		stats.outlines, geoDir, stats.delegated+stats.merged, stats.delegated, stats.merged, stats.split, stats.elsewhere,
+		stats.shared+stats.tolerated, stats.shared, stats.tolerated, nearTolerance, stats.neighbours, elapsed.Round(time.Millisecond))
 	return nil
 }
 
