@@ -99,7 +99,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	// The job queue is made after its workers; the mailer reaches it
 	// through this pointer, set before anything is served.
 	mailer := &account.QueuedMailer{}
-	posts := help.New(d, help.Place(placeOf(atlas)), reg.All(), mailer, messages)
+	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours,
+		Portals: reg.All(), Mailer: mailer, Messages: messages})
 	workers := jobs.NewWorkers(reg, log)
 	mail.Register(workers, sender, cfg.MailFrom, log)
 	help.RegisterJobs(workers, posts, help.Notices{Messages: messages,

@@ -130,20 +130,33 @@ type Mailer interface {
 
 // Service is the help capability.
 type Service struct {
-	db       *db.DB
-	place    Place
-	rules    map[tenant.Slug]*rules.Set
-	mailer   Mailer
-	messages *i18n.Bundle
-	now      func() time.Time
+	db         *db.DB
+	place      Place
+	neighbours func(epci string) []string
+	rules      map[tenant.Slug]*rules.Set
+	mailer     Mailer
+	messages   *i18n.Bundle
+	now        func() time.Time
+}
+
+// Deps are what the service needs.
+type Deps struct {
+	DB    *db.DB
+	Place Place
+	// Neighbours lists the EPCIs that border one (territory data).
+	Neighbours func(epci string) []string
+	Portals    []*tenant.Tenant
+	// Mailer and Messages write to the people a post may interest.
+	Mailer   Mailer
+	Messages *i18n.Bundle
 }
 
 // New returns the service for the given portals; each portal's rule set is
-// built once here. mailer and messages write to the people a post may
-// interest.
-func New(d *db.DB, place Place, portals []*tenant.Tenant, mailer Mailer, messages *i18n.Bundle) *Service {
-	s := &Service{db: d, place: place, rules: map[tenant.Slug]*rules.Set{}, mailer: mailer, messages: messages, now: time.Now}
-	for _, t := range portals {
+// built once here.
+func New(d Deps) *Service {
+	s := &Service{db: d.DB, place: d.Place, neighbours: d.Neighbours, rules: map[tenant.Slug]*rules.Set{},
+		mailer: d.Mailer, messages: d.Messages, now: time.Now}
+	for _, t := range d.Portals {
 		s.rules[t.Slug] = rules.New(t.Rules)
 	}
 	return s
@@ -296,13 +309,18 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Post, int, error) {
 }
 
 // Suggest returns up to limit open posts that fit p: the opposite kind, the
-// same category, someone else's; the same intercommunalité first, then the
-// authors who share most interests with p's author.
+// same category, someone else's, in the same or a neighbouring
+// intercommunalité; the same one first, then the authors who share most
+// interests with p's author.
 func (s *Service) Suggest(ctx context.Context, p Post, limit int) ([]Post, error) {
+	near := []string{}
+	if s.neighbours != nil {
+		near = append(near, s.neighbours(p.EPCICode)...)
+	}
 	var posts []Post
 	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		posts, _, err = collectPosts(ctx, tx, suggestSQL, p.Kind, p.Category, p.AuthorID, p.EPCICode, limit)
+		posts, _, err = collectPosts(ctx, tx, suggestSQL, p.Kind, p.Category, p.AuthorID, p.EPCICode, limit, near)
 		return err
 	})
 	return posts, err

@@ -57,7 +57,8 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := help.New(env.DB, place, env.Registry.All(), account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages)
+	svc := help.New(help.Deps{DB: env.DB, Place: place, Neighbours: atlas.Neighbours, Portals: env.Registry.All(),
+		Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, Messages: messages})
 	return &fixture{env: env, svc: svc, atlas: atlas, outbox: outbox}
 }
 
@@ -358,8 +359,9 @@ func TestCloseRenewAndExpire(t *testing.T) {
 	}
 }
 
-// Suggestions are open posts of the opposite kind in the same category,
-// same EPCI first, then shared interests; notifying them happens once.
+// Suggestions are open posts of the opposite kind in the same category, in
+// the same or a neighbouring EPCI, same EPCI first, then shared interests;
+// notifying them happens once.
 func TestSuggestAndNotify(t *testing.T) {
 	f := newFixture(t)
 	ctx := f.env.Ctx(t, "libre")
@@ -381,6 +383,7 @@ func TestSuggestAndNotify(t *testing.T) {
 		}
 	}
 	offer(far, saintNazaire, "courses", "Courses à Saint-Nazaire")
+	offer(far, "44071", "courses", "Courses à Haute-Goulaine")
 	offer(near, saintHerblain, "courses", "Courses à Saint-Herblain")
 	offer(cook, saintHerblain, "courses", "Courses et cuisine")
 	offer(near, saintHerblain, "ecoute", "Appels du soir")
@@ -396,7 +399,11 @@ func TestSuggestAndNotify(t *testing.T) {
 	for _, p := range got {
 		titles = append(titles, p.Title)
 	}
-	if want := "Courses et cuisine | Courses à Saint-Herblain | Courses à Saint-Nazaire"; strings.Join(titles, " | ") != want {
+	// Saint-Nazaire's agglomeration does not border Nantes Métropole: its
+	// offer is too far to suggest. Haute-Goulaine's (Clisson Sèvre et
+	// Maine, which borders Nantes Métropole) is near enough, after those of
+	// Léa's own intercommunalité.
+	if want := "Courses et cuisine | Courses à Saint-Herblain | Courses à Haute-Goulaine"; strings.Join(titles, " | ") != want {
 		t.Fatalf("suggestions = %q, want %q", strings.Join(titles, " | "), want)
 	}
 	if err := f.svc.NotifyMatches(ctx, far, req.ID, 5, "http://libre.localhost"); !errors.Is(err, help.ErrNotFound) && !errors.Is(err, help.ErrNotAllowed) {

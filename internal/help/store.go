@@ -47,13 +47,15 @@ SELECT ` + postColumns + `, count(*) OVER () AS total
  LIMIT $6 OFFSET $7`
 
 	// suggestSQL finds open, visible posts of the opposite kind in the same
-	// category, by someone else: same EPCI first, then the most interests
-	// shared with the author, then the newest.
+	// category, by someone else, in the same EPCI ($4) or a neighbouring one
+	// ($6): same EPCI first, then the most interests shared with the
+	// author, then the newest.
 	suggestSQL = `
 SELECT ` + postColumns + `, 0
   FROM posts p JOIN users u ON u.id = p.author_id
  WHERE p.status = 'ouverte' AND p.visibility = 'visible'
    AND p.kind <> $1 AND p.category_code = $2 AND p.author_id <> $3
+   AND (p.epci_code = $4 OR p.epci_code = ANY ($6::text[]))
  ORDER BY (p.epci_code = $4) DESC,
           (SELECT count(*) FROM unnest(u.interests) i WHERE i = ANY (SELECT unnest(interests) FROM users WHERE id = $3)) DESC,
           p.created_at DESC

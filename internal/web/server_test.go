@@ -69,10 +69,11 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az,
 		Conversations: conversation.New(env.DB, account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages),
 		Reports:       report.New(env.DB),
-		Help: help.New(env.DB, func(code string) (string, string, bool) {
+		Help: help.New(help.Deps{DB: env.DB, Place: func(code string) (string, string, bool) {
 			c, ok := atlas.Commune(code)
 			return c.EPCI, c.Departement, ok
-		}, env.Registry.All(), account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages),
+		}, Neighbours: atlas.Neighbours, Portals: env.Registry.All(),
+			Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, Messages: messages}),
 		Secret: []byte("test secret of at least thirty-two bytes"),
 	}
 	if tweak != nil {
