@@ -171,26 +171,18 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 	if !ok {
 		return Post{}, db.ErrNoTenant
 	}
-	d, epci, errs := s.validate(t, d)
-	if len(errs) > 0 {
-		return Post{}, errs
-	}
-	set, ok := s.rules[t.Slug]
-	if !ok {
-		return Post{}, fmt.Errorf("help: no rules for portal %s", t.Slug)
-	}
-	verdict := set.Check(rules.Field{Name: "title", Text: d.Title}, rules.Field{Name: "description", Text: d.Description}, rules.Field{Name: "recurrence", Text: d.Recurrence})
-	if len(verdict.Refused) > 0 {
-		return Post{}, &Refused{Findings: verdict.Refused}
+	d, epci, hold, err := s.check(t, d)
+	if err != nil {
+		return Post{}, err
 	}
 	visibility := VisibilityVisible
-	if verdict.Hold {
+	if hold {
 		visibility = VisibilityPending
 	}
 	from, to := parseDate(d.DateFrom), parseDate(d.DateTo)
 	expires := s.now().Add(time.Duration(t.Rules.RequestExpiryDays) * 24 * time.Hour)
 	var p Post
-	err := s.db.Tx(ctx, func(tx pgx.Tx) error {
+	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, insertPostSQL, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, epci,
 			d.Modes, d.WhenKind, from, to, d.Recurrence, d.Urgent, visibility, authorID, expires).Scan(&id); err != nil {
@@ -201,6 +193,26 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 		return err
 	})
 	return p, err
+}
+
+// check is what every path that writes a post goes through: validation,
+// then the portal's rules. It returns the cleaned draft, the commune's EPCI
+// and whether the post must wait for a référent.
+func (s *Service) check(t *tenant.Tenant, d Draft) (Draft, string, bool, error) {
+	d, epci, errs := s.validate(t, d)
+	if len(errs) > 0 {
+		return d, "", false, errs
+	}
+	set, ok := s.rules[t.Slug]
+	if !ok {
+		return d, "", false, fmt.Errorf("help: no rules for portal %s", t.Slug)
+	}
+	verdict := set.Check(rules.Field{Name: "title", Text: d.Title}, rules.Field{Name: "description", Text: d.Description},
+		rules.Field{Name: "recurrence", Text: d.Recurrence})
+	if len(verdict.Refused) > 0 {
+		return d, "", false, &Refused{Findings: verdict.Refused}
+	}
+	return d, epci, verdict.Hold, nil
 }
 
 // validate checks a draft and returns it cleaned, with the commune's EPCI,
@@ -255,6 +267,34 @@ func (s *Service) validate(t *tenant.Tenant, d Draft) (Draft, string, invalid.Fi
 		errs["when"] = "post.error.when"
 	}
 	return d, epci, errs
+}
+
+// Update replaces what the author wrote, with the same validation and the
+// same portal rules as a new post. Under premoderation the edited post
+// waits for a référent again. A finished or hidden post cannot be edited.
+func (s *Service) Update(ctx context.Context, authorID, id int64, d Draft) (Post, error) {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return Post{}, db.ErrNoTenant
+	}
+	d, epci, hold, err := s.check(t, d)
+	if err != nil {
+		return Post{}, err
+	}
+	var p Post
+	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, updatePostSQL, id, authorID, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, epci,
+			d.Modes, d.WhenKind, parseDate(d.DateFrom), parseDate(d.DateTo), d.Recurrence, d.Urgent, hold)
+		if err != nil {
+			return fmt.Errorf("help: update post %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotAllowed
+		}
+		p, err = scanPost(tx.QueryRow(ctx, postByIDSQL, id))
+		return err
+	})
+	return p, err
 }
 
 // Get returns a post the viewer may see: visible ones to everyone, and the

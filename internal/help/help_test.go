@@ -420,3 +420,52 @@ func TestSuggestAndNotify(t *testing.T) {
 		t.Fatalf("matches notified twice: %v", err)
 	}
 }
+
+// Edits go through the same validation and rules as new posts; under
+// premoderation an edited post waits again; only the author edits, and not
+// once the post is finished.
+func TestUpdate(t *testing.T) {
+	f := newFixture(t)
+	libre, relu := f.env.Ctx(t, "libre"), f.env.Ctx(t, "relu")
+	a, b := f.user(t, libre, "Léa", nantes), f.user(t, libre, "Paul", nantes)
+	p, err := f.svc.Create(libre, a, draft("Courses le samedi", "J'ai besoin d'aide pour porter mes courses depuis le marché."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := draft("Courses le dimanche", "J'ai besoin d'aide pour porter mes courses, je paie 5 euros.")
+	var refused *help.Refused
+	if _, err := f.svc.Update(libre, a, p.ID, edit); !errors.As(err, &refused) {
+		t.Fatalf("money slipped in through an edit: %v", err)
+	}
+	edit.Description = "J'ai besoin d'aide pour porter mes courses le dimanche matin."
+	if _, err := f.svc.Update(libre, b, p.ID, edit); !errors.Is(err, help.ErrNotAllowed) {
+		t.Fatalf("someone else edited the post: %v", err)
+	}
+	got, err := f.svc.Update(libre, a, p.ID, edit)
+	if err != nil || got.Title != "Courses le dimanche" || got.Visibility != help.VisibilityVisible {
+		t.Fatalf("edit = %+v, %v", got, err)
+	}
+	if err := f.svc.Close(libre, a, p.ID, help.StatusWithdrawn, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Update(libre, a, p.ID, edit); !errors.Is(err, help.ErrNotAllowed) {
+		t.Fatalf("a withdrawn post was edited: %v", err)
+	}
+
+	// Premoderation: approve by hand, edit, and it waits again.
+	c := f.user(t, relu, "Zoé", nantes)
+	q, err := f.svc.Create(relu, c, draft("Promenade du chien", "Mon chien a besoin de sortir le midi pendant mon travail."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.DB.Tx(relu, func(tx pgx.Tx) error {
+		_, err := tx.Exec(relu, `UPDATE posts SET visibility = 'visible' WHERE id = $1`, q.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = f.svc.Update(relu, c, q.ID, draft("Promenade du chien", "Mon chien a besoin de sortir le midi et le soir."))
+	if err != nil || got.Visibility != help.VisibilityPending {
+		t.Fatalf("edited premoderated post = %s, %v", got.Visibility, err)
+	}
+}

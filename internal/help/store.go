@@ -22,6 +22,14 @@ INSERT INTO posts (kind, category_code, title, description, commune_code, epci_c
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 RETURNING id`
 
+	// updatePostSQL changes what the author wrote; under premoderation an
+	// edited post waits for a référent again ($13).
+	updatePostSQL = `
+UPDATE posts SET kind = $3, category_code = $4, title = $5, description = $6, commune_code = $7, epci_code = $8,
+       modes = $9, when_kind = $10, date_from = $11, date_to = $12, recurrence = $13, urgent = $14,
+       visibility = CASE WHEN $15 THEN 'en_attente' ELSE visibility END, updated_at = now()
+ WHERE id = $1 AND author_id = $2 AND status IN ('ouverte', 'en_cours') AND visibility <> 'masquee'`
+
 	postByIDSQL = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`
 
 	// listSQL is the public list. A date keeps the posts that can happen

@@ -27,6 +27,7 @@ var notices = map[string]string{
 	"connexion":   "login.required",
 	"role":        "admin.roles.done",
 	"publiee":     "post.published",
+	"modifiee":    "post.updated",
 	"en-attente":  "post.pending",
 	"prolongee":   "post.renewed",
 	"fermee":      "post.closed",

@@ -35,6 +35,7 @@ func (s *Server) apiRoutes(api *gin.RouterGroup) {
 	auth := api.Group("", s.apiRequireUser)
 	auth.GET("/me", s.apiMe)
 	auth.POST("/posts", s.requireModule("entraide"), s.apiCreatePost)
+	auth.PUT("/posts/:id", s.requireModule("entraide"), s.apiUpdatePost)
 	auth.POST("/posts/:id/renew", s.requireModule("entraide"), s.apiChangePost("renew"))
 	auth.POST("/posts/:id/close", s.requireModule("entraide"), s.apiChangePost("close"))
 	auth.POST("/posts/:id/answers", s.requireModule("entraide"), s.apiAnswer)
@@ -213,7 +214,19 @@ func (s *Server) bindJSON(c *gin.Context, v any) bool {
 	return true
 }
 
-func (s *Server) apiCreatePost(c *gin.Context) {
+func (s *Server) apiCreatePost(c *gin.Context) { s.apiSavePost(c, 0) }
+
+func (s *Server) apiUpdatePost(c *gin.Context) {
+	id, ok := s.idParam(c)
+	if !ok {
+		return
+	}
+	s.apiSavePost(c, id)
+}
+
+// apiSavePost creates (id 0) or replaces a post, through the same
+// validation and rules as the form.
+func (s *Server) apiSavePost(c *gin.Context, id int64) {
 	if s.refuseSuspended(c) {
 		return
 	}
@@ -221,15 +234,24 @@ func (s *Server) apiCreatePost(c *gin.Context) {
 	if !s.bindJSON(c, &d) {
 		return
 	}
-	p, err := s.Help.Create(c.Request.Context(), currentUser(c).ID, help.Draft{
+	draft := help.Draft{
 		Kind: d.Kind, Category: d.Category, Title: d.Title, Description: d.Description, CommuneCode: d.Commune,
 		Modes: d.Modes, WhenKind: d.When.Kind, DateFrom: d.When.From, DateTo: d.When.To, Recurrence: d.When.Recurrence, Urgent: d.Urgent,
-	})
+	}
+	var p help.Post
+	var err error
+	status := http.StatusCreated
+	if id == 0 {
+		p, err = s.Help.Create(c.Request.Context(), currentUser(c).ID, draft)
+	} else {
+		p, err = s.Help.Update(c.Request.Context(), currentUser(c).ID, id, draft)
+		status = http.StatusOK
+	}
 	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, s.apiPostOf(c, p))
+	c.JSON(status, s.apiPostOf(c, p))
 }
 
 func (s *Server) apiChangePost(action string) gin.HandlerFunc {

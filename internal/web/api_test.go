@@ -163,6 +163,18 @@ func TestAPILoop(t *testing.T) {
 	id := int64(post["id"].(float64))
 	path := "/posts/" + itoa(id)
 
+	// Edits go through the same rules; only the author edits.
+	draft["description"] = "J'ai besoin d'aide pour porter mes courses, 5 € pour vous."
+	if code, _ := lea.call("PUT", path, draft); code != http.StatusUnprocessableEntity {
+		t.Fatalf("money through an API edit: %d", code)
+	}
+	draft["description"] = "J'ai besoin d'aide pour porter mes courses depuis le marché, le samedi."
+	if code, _ := paul.call("PUT", path, draft); code != http.StatusForbidden {
+		t.Fatalf("someone else edited through the API: %d", code)
+	}
+	if code, p := lea.call("PUT", path, draft); code != 200 || !strings.Contains(p["description"].(string), "le samedi") {
+		t.Fatalf("edit = %d %v", code, p)
+	}
 	if code, list := zoe.call("GET", "/posts?q=marche", nil); code != 200 || list["total"].(float64) != 1 {
 		t.Fatalf("search = %d %v", code, list)
 	}

@@ -68,9 +68,21 @@ func (s *Server) postsList(c *gin.Context) {
 	s.render(c, http.StatusOK, "posts", s.page(c, localizer(c, s).T("post.list.title"), v))
 }
 
-// postFormView is the new-post page's data.
+// postFormView is the data of the post form, for a new post or an edit.
 type postFormView struct {
 	Choices []territory.Commune
+	// Action is where the form posts; Heading and Submit its words.
+	Action, Heading, Submit string
+}
+
+func (s *Server) newPostView(c *gin.Context) *postFormView {
+	l := localizer(c, s)
+	return &postFormView{Action: "/annonces/nouvelle", Heading: l.T("post.new.title"), Submit: l.T("post.new.submit")}
+}
+
+func (s *Server) editPostView(c *gin.Context) *postFormView {
+	l := localizer(c, s)
+	return &postFormView{Action: "/annonces/" + c.Param("id") + "/modifier", Heading: l.T("post.edit.title"), Submit: l.T("post.edit.submit")}
 }
 
 var postFields = []string{"kind", "category", "title", "description", "commune", "commune_code", "when", "date_from", "date_to", "recurrence", "urgent"}
@@ -85,12 +97,65 @@ func (s *Server) newPostForm(c *gin.Context) {
 		f.values["commune"] = cm.Name
 		f.values["commune_code"] = cm.Code
 	}
-	p := s.page(c, localizer(c, s).T("post.new.title"), &postFormView{})
+	v := s.newPostView(c)
+	p := s.page(c, v.Heading, v)
 	p.Form = f
 	s.render(c, http.StatusOK, "post_new", p)
 }
 
-func (s *Server) createPost(c *gin.Context) {
+// editPostForm shows the author's post in the post form.
+func (s *Server) editPostForm(c *gin.Context) {
+	id, ok := s.idParam(c)
+	if !ok {
+		return
+	}
+	post, err := s.Help.Get(c.Request.Context(), id, currentUser(c).ID)
+	if errors.Is(err, help.ErrNotFound) {
+		s.renderError(c, errNotFound)
+		return
+	}
+	if err != nil {
+		s.renderError(c, err)
+		return
+	}
+	if post.AuthorID != currentUser(c).ID {
+		s.renderError(c, errForbidden)
+		return
+	}
+	day := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	}
+	urgent := ""
+	if post.Urgent {
+		urgent = "1"
+	}
+	f := &form{values: map[string]string{
+		"kind": post.Kind, "category": post.Category, "title": post.Title, "description": post.Description,
+		"commune": s.communeName(post.CommuneCode), "commune_code": post.CommuneCode, "modes": strings.Join(post.Modes, ","),
+		"when": post.WhenKind, "date_from": day(post.DateFrom), "date_to": day(post.DateTo), "recurrence": post.Recurrence, "urgent": urgent,
+	}, errors: map[string]string{}}
+	v := s.editPostView(c)
+	p := s.page(c, v.Heading, v)
+	p.Form = f
+	s.render(c, http.StatusOK, "post_new", p)
+}
+
+func (s *Server) createPost(c *gin.Context) { s.savePost(c, 0) }
+
+func (s *Server) updatePost(c *gin.Context) {
+	id, ok := s.idParam(c)
+	if !ok {
+		return
+	}
+	s.savePost(c, id)
+}
+
+// savePost creates (id 0) or updates a post from the form; both go through
+// the same validation and rules.
+func (s *Server) savePost(c *gin.Context, id int64) {
 	if s.refuseSuspended(c) {
 		return
 	}
@@ -98,7 +163,10 @@ func (s *Server) createPost(c *gin.Context) {
 	l := localizer(c, s)
 	f := readForm(c, postFields...)
 	f.values["modes"] = strings.Join(c.PostFormArray("modes"), ",")
-	view := &postFormView{}
+	view := s.newPostView(c)
+	if id != 0 {
+		view = s.editPostView(c)
+	}
 	code, choices, problem := s.findCommune(c, f.Value("commune"), f.Value("commune_code"))
 	if problem != "" {
 		f.fail("commune", l.T(strings.Replace(problem, "account.", "post.", 1)))
@@ -114,19 +182,28 @@ func (s *Server) createPost(c *gin.Context) {
 			s.renderError(c, errForbidden)
 			return
 		}
-		post, err := s.Help.Create(c.Request.Context(), u.ID, help.Draft{
+		d := help.Draft{
 			Kind: f.Value("kind"), Category: f.Value("category"), Title: f.Value("title"), Description: f.Value("description"),
 			CommuneCode: code, Modes: c.PostFormArray("modes"), WhenKind: f.Value("when"),
 			DateFrom: f.Value("date_from"), DateTo: f.Value("date_to"), Recurrence: f.Value("recurrence"), Urgent: f.Value("urgent") != "",
-		})
+		}
+		var post help.Post
+		if id == 0 {
+			post, err = s.Help.Create(c.Request.Context(), u.ID, d)
+		} else {
+			post, err = s.Help.Update(c.Request.Context(), u.ID, id, d)
+		}
 		var refused *help.Refused
 		switch {
 		case err == nil:
-			notice := "publiee"
+			notice := map[bool]string{true: "publiee", false: "modifiee"}[id == 0]
 			if post.Visibility == help.VisibilityPending {
 				notice = "en-attente"
 			}
 			c.Redirect(http.StatusSeeOther, "/annonces/"+strconv.FormatInt(post.ID, 10)+"?fait="+notice)
+			return
+		case errors.Is(err, help.ErrNotAllowed):
+			s.renderError(c, errForbidden)
 			return
 		case errors.As(err, &refused):
 			for _, fd := range refused.Findings {
@@ -137,7 +214,7 @@ func (s *Server) createPost(c *gin.Context) {
 			return
 		}
 	}
-	p := s.page(c, l.T("post.new.title"), view)
+	p := s.page(c, view.Heading, view)
 	p.Form = f
 	s.render(c, http.StatusUnprocessableEntity, "post_new", p)
 }

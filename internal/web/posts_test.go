@@ -68,6 +68,24 @@ func TestPostThroughTheForm(t *testing.T) {
 		t.Fatalf("alpha's post on beta's host: %d", resp.StatusCode)
 	}
 
+	// The author edits through the same form; the rules apply again.
+	lea.get(postURL + "/modifier")
+	if !strings.Contains(lea.last, `value="Courses le samedi"`) || !strings.Contains(lea.last, "porter mes courses depuis le marché") {
+		t.Fatalf("edit form does not start from the post:\n%s", lea.last)
+	}
+	fields["description"] = "Je donne 20 € pour porter mes courses depuis le marché."
+	if resp := lea.post(postURL+"/modifier", fields); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(lea.last, "20 €") {
+		t.Fatalf("money through an edit: %d", resp.StatusCode)
+	}
+	fields["description"] = "J'ai besoin d'aide pour porter mes courses depuis le marché, le samedi matin."
+	lea.post(postURL+"/modifier", fields)
+	if !strings.Contains(lea.last, "Vos changements sont enregistrés") || !strings.Contains(lea.last, "le samedi matin") {
+		t.Fatalf("after the edit:\n%s", lea.last)
+	}
+	if resp := paul.get(postURL + "/modifier"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("someone else opens the edit form: %d", resp.StatusCode)
+	}
+
 	// Only the author closes the post.
 	paul.get(postURL)
 	if strings.Contains(paul.last, `name="action"`) {

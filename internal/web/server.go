@@ -137,6 +137,8 @@ func (s *Server) routes() {
 	posts.POST("/nouvelle", s.requireUser, s.createPost)
 	posts.GET("/:id", s.showPost)
 	posts.POST("/:id", s.requireUser, s.changePost)
+	posts.GET("/:id/modifier", s.requireUser, s.editPostForm)
+	posts.POST("/:id/modifier", s.requireUser, s.updatePost)
 	posts.POST("/:id/repondre", s.requireUser, s.answerPost)
 	msgs := portal.Group("/messages", s.requireModule("entraide"), s.requireUser)
 	msgs.GET("", s.conversations)
