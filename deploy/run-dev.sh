@@ -27,6 +27,8 @@ fi
 
 "$bin" tenant check >/dev/null
 "$bin" migrate -create-database
+# A few people and posts on each demo portal (once), through the real services.
+"$bin" demo
 
 echo
 echo "Les portails de démonstration / the demo portals:"

@@ -39,6 +39,7 @@ Usage:
                              slugs or SIRENs, referent_thematique with category codes, association)
   entraide user revoke -portal SLUG -email EMAIL -role ROLE [-scope A,B]
   entraide user roles -portal SLUG -email EMAIL
+  entraide demo              development only: fill empty demo portals with people and posts
 
 Every command reads -config FILE (or ENTRAIDE_CONFIG) and ENTRAIDE_* variables.
 `
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrateCheck(ctx, rest, stdout, stderr)
 	case "tenant check":
 		return tenantCheck(rest, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, rest, stdout, stderr)
 	case "user grant", "user revoke", "user roles":
 		return userCmd(ctx, strings.TrimPrefix(cmd, "user "), rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":

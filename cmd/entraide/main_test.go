@@ -279,3 +279,42 @@ VALUES ('Agnes@Exemple.fr', 'agnes@exemple.fr', 'Agnès', 'x', '44109', '2444004
 		t.Fatalf("audit actor = %q, want the operator named", label)
 	}
 }
+
+// The demo data fills each demo portal once, through the real services,
+// and only in development.
+func TestDemoCommand(t *testing.T) {
+	shippedDirs(t)
+	dbURL := testutil.NewDatabase(t)
+	t.Setenv("ENTRAIDE_DATABASE_URL", dbURL)
+	t.Setenv("ENTRAIDE_LOG_LEVEL", "error")
+	t.Setenv("ENTRAIDE_OUTBOX_DIR", t.TempDir())
+	ctx := context.Background()
+	if err := run(ctx, []string{"migrate"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var errOut bytes.Buffer
+	if err := run(ctx, []string{"demo"}, io.Discard, &errOut); err == nil || !strings.Contains(errOut.String(), "development only") {
+		t.Fatalf("demo without dev: %v %s", err, errOut.String())
+	}
+	t.Setenv("ENTRAIDE_DEV", "true")
+	var out bytes.Buffer
+	if err := run(ctx, []string{"demo"}, &out, io.Discard); err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	if strings.Count(out.String(), "3 posts") != 3 {
+		t.Fatalf("demo output:\n%s", out.String())
+	}
+	d := testutil.Open(t, dbURL, 2)
+	var posts, pending int
+	if err := d.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE visibility = 'en_attente') FROM tenant_lozere.posts`).Scan(&posts, &pending); err != nil {
+		t.Fatal(err)
+	}
+	// Lozère premoderates: its demo posts wait for a référent, as real ones would.
+	if posts != 3 || pending != 3 {
+		t.Fatalf("lozere posts = %d (%d pending)", posts, pending)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"demo"}, &out, io.Discard); err != nil || strings.Count(out.String(), "already") != 3 {
+		t.Fatalf("second demo run: %v\n%s", err, out.String())
+	}
+}

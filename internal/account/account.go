@@ -457,6 +457,17 @@ func (s *Service) Delete(ctx context.Context, userID int64, current string) erro
 	return s.sessions.EndAll(ctx, userID, "")
 }
 
+// ConfirmWithoutLink marks an address confirmed without the emailed link:
+// for the operator's command line and development demo data only.
+func (s *Service) ConfirmWithoutLink(ctx context.Context, userID int64) error {
+	return s.db.Tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, confirmEmailSQL, userID); err != nil {
+			return fmt.Errorf("account: confirm %d: %w", userID, err)
+		}
+		return nil
+	})
+}
+
 // Suspend stops a person from signing in until the given time, with a
 // reason they will be shown, and ends every session they have; a zero time
 // lifts the suspension. Moderation decides; this only applies it.

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/authz"
+	"github.com/entraide/entraide/internal/conversation"
+	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/help"
+	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/kv"
+	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/session"
+	"github.com/entraide/entraide/internal/tenant"
+	"github.com/entraide/entraide/internal/territory"
+)
+
+// DemoPassword opens every demo account. Demo data exists only with dev on.
+const DemoPassword = "voisins solidaires"
+
+// demoCmd fills each demo portal that has nobody yet with a few people and
+// posts, made through the real services (so the rules and emails are the
+// real ones), for `make run`. It refuses to run without dev.
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := commonFlags("demo", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if !cfg.Dev {
+		fmt.Fprintln(stderr, "entraide demo: demo people and posts are for development only (set ENTRAIDE_DEV=true)")
+		return errExit
+	}
+	log := newLogger(cfg, stderr)
+	_, reg, err := loadPortals(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	atlas, err := loadAtlas(reg)
+	if err != nil {
+		return err
+	}
+	messages, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, dbOptions(cfg))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := markServable(ctx, cfg, d, reg, nil, log); err != nil {
+		return err
+	}
+	outbox, err := mail.NewOutbox(cfg.OutboxDir, log)
+	if err != nil {
+		return err
+	}
+	mailer := account.DirectMailer{Sender: outbox, From: cfg.MailFrom}
+	store := kv.NewMemory()
+	accounts := account.New(account.Deps{DB: d, Sessions: session.New(store), KV: store, Messages: messages, Mailer: mailer, Place: placeOf(atlas)})
+	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours, Portals: reg.All(), Mailer: mailer, Messages: messages})
+	talks := conversation.New(d, mailer, messages)
+	az, closeAZ, err := newAuthorizer(ctx, cfg, d, atlas, log)
+	if err != nil {
+		return err
+	}
+	defer closeAZ()
+
+	for _, t := range reg.All() {
+		pctx := tenant.WithTenant(ctx, t)
+		communes := atlas.Communes(t.Departement)
+		if len(communes) < 3 || len(t.Categories) < 2 {
+			continue
+		}
+		// The three most populated communes: demo people live where most
+		// people do.
+		big := biggest(communes, 3)
+		people := []struct{ name, email, commune, interests string }{
+			{"Agnès (admin)", "admin@" + t.Hosts[0], big[0], "organisation"},
+			{"Léa", "lea@" + t.Hosts[0], big[0], "cuisine, jardin"},
+			{"Paul", "paul@" + t.Hosts[0], big[1], "cuisine, marche"},
+			{"Zoé", "zoe@" + t.Hosts[0], big[2], "lecture"},
+		}
+		ids := map[string]int64{}
+		skip := false
+		for _, p := range people {
+			u, err := accounts.Register(pctx, account.RegisterInput{DisplayName: p.name, Email: p.email, Password: DemoPassword,
+				CommuneCode: p.commune, Interests: p.interests, Locale: t.Locales.Default}, "http://"+t.Hosts[0])
+			if errors.Is(err, account.ErrAlreadyRegistered) {
+				skip = true
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("demo %s: %s: %w", t.Slug, p.email, err)
+			}
+			if err := accounts.ConfirmWithoutLink(pctx, u.ID); err != nil {
+				return err
+			}
+			ids[p.name] = u.ID
+		}
+		if skip {
+			fmt.Fprintf(stdout, "demo   %-16s already has its demo people\n", t.Slug)
+			continue
+		}
+		if err := az.Grant(pctx, authz.OperatorActor("demo"), ids["Agnès (admin)"], authz.RoleAdminDepartement, nil); err != nil {
+			return err
+		}
+		c1, c2 := categoryOr(t, "courses", 0), categoryOr(t, "ecoute", 1)
+		drafts := []struct {
+			author string
+			d      help.Draft
+		}{
+			{"Léa", help.Draft{Kind: help.KindRequest, Category: c1, Title: "Un coup de main le samedi matin",
+				Description: "Je ne peux plus porter de charges lourdes depuis mon opération. Quelqu'un pourrait-il m'aider le samedi matin ?",
+				CommuneCode: big[0], Modes: []string{"sur_place"}, WhenKind: "regulier", Recurrence: "le samedi matin"}},
+			{"Paul", help.Draft{Kind: help.KindOffer, Category: c1, Title: "Je peux aider près de chez moi",
+				Description: "Je suis à la retraite et j'ai du temps. Je peux rendre service dans le quartier, en semaine.",
+				CommuneCode: big[1], Modes: []string{"sur_place", "telephone"}, WhenKind: "souple"}},
+			{"Zoé", help.Draft{Kind: help.KindRequest, Category: c2, Title: "Besoin d'un appel de temps en temps",
+				Description: "Je vis seule et je parle peu à d'autres personnes. Un appel par semaine me ferait plaisir.",
+				CommuneCode: big[2], Modes: []string{"telephone"}, WhenKind: "souple", Urgent: true}},
+		}
+		var first help.Post
+		for _, x := range drafts {
+			p, err := posts.Create(pctx, ids[x.author], x.d)
+			if err != nil {
+				return fmt.Errorf("demo %s: post %q: %w", t.Slug, x.d.Title, err)
+			}
+			if first.ID == 0 {
+				first = p
+			}
+		}
+		// Under premoderation the posts wait for a référent, as real ones
+		// do, and nobody may answer them yet.
+		if first.Visibility == help.VisibilityVisible {
+			if _, err := talks.Answer(pctx, first.ID, ids["Paul"], "Bonjour Léa, je peux passer samedi vers 10 h. Cela vous convient ?", "http://"+t.Hosts[0]); err != nil {
+				return fmt.Errorf("demo %s: conversation: %w", t.Slug, err)
+			}
+		}
+		fmt.Fprintf(stdout, "demo   %-16s people: admin@, lea@, paul@, zoe@%s (password %q); 3 posts\n", t.Slug, t.Hosts[0], DemoPassword)
+	}
+	return nil
+}
+
+// categoryOr is the portal's category with this code, or its n-th one.
+func categoryOr(t *tenant.Tenant, code string, n int) string {
+	for _, c := range t.Categories {
+		if c.Code == code {
+			return code
+		}
+	}
+	return t.Categories[n].Code
+}
+
+// biggest returns the codes of the n most populated communes.
+func biggest(communes []territory.Commune, n int) []string {
+	best := make([]territory.Commune, 0, n)
+	for _, c := range communes {
+		best = append(best, c)
+		for i := len(best) - 1; i > 0 && best[i].Population > best[i-1].Population; i-- {
+			best[i], best[i-1] = best[i-1], best[i]
+		}
+		if len(best) > n {
+			best = best[:n]
+		}
+	}
+	out := make([]string, len(best))
+	for i, c := range best {
+		out[i] = c.Code
+	}
+	return out
+}
