@@ -269,6 +269,15 @@ func (s *Service) validate(t *tenant.Tenant, d Draft) (Draft, string, invalid.Fi
 	return d, epci, errs
 }
 
+// Save creates a post (id 0) or replaces the author's post id: the one
+// entry point of the page and the API.
+func (s *Service) Save(ctx context.Context, authorID, id int64, d Draft) (Post, error) {
+	if id == 0 {
+		return s.Create(ctx, authorID, d)
+	}
+	return s.Update(ctx, authorID, id, d)
+}
+
 // Update replaces what the author wrote, with the same validation and the
 // same portal rules as a new post. Under premoderation the edited post
 // waits for a référent again. A finished or hidden post cannot be edited.

@@ -238,18 +238,14 @@ func (s *Server) apiSavePost(c *gin.Context, id int64) {
 		Kind: d.Kind, Category: d.Category, Title: d.Title, Description: d.Description, CommuneCode: d.Commune,
 		Modes: d.Modes, WhenKind: d.When.Kind, DateFrom: d.When.From, DateTo: d.When.To, Recurrence: d.When.Recurrence, Urgent: d.Urgent,
 	}
-	var p help.Post
-	var err error
-	status := http.StatusCreated
-	if id == 0 {
-		p, err = s.Help.Create(c.Request.Context(), currentUser(c).ID, draft)
-	} else {
-		p, err = s.Help.Update(c.Request.Context(), currentUser(c).ID, id, draft)
-		status = http.StatusOK
-	}
+	p, err := s.Help.Save(c.Request.Context(), currentUser(c).ID, id, draft)
 	if err != nil {
 		s.apiFail(c, err)
 		return
+	}
+	status := http.StatusOK
+	if id == 0 {
+		status = http.StatusCreated
 	}
 	c.JSON(status, s.apiPostOf(c, p))
 }

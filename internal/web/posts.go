@@ -187,12 +187,7 @@ func (s *Server) savePost(c *gin.Context, id int64) {
 			CommuneCode: code, Modes: c.PostFormArray("modes"), WhenKind: f.Value("when"),
 			DateFrom: f.Value("date_from"), DateTo: f.Value("date_to"), Recurrence: f.Value("recurrence"), Urgent: f.Value("urgent") != "",
 		}
-		var post help.Post
-		if id == 0 {
-			post, err = s.Help.Create(c.Request.Context(), u.ID, d)
-		} else {
-			post, err = s.Help.Update(c.Request.Context(), u.ID, id, d)
-		}
+		post, err := s.Help.Save(c.Request.Context(), u.ID, id, d)
 		var refused *help.Refused
 		switch {
 		case err == nil:
