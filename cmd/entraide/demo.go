@@ -59,7 +59,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	mailer := account.DirectMailer{Sender: outbox, From: cfg.MailFrom}
+	mailer := mail.Direct{Sender: outbox, From: cfg.MailFrom}
 	store := kv.NewMemory()
 	accounts := account.New(account.Deps{DB: d, Sessions: session.New(store), KV: store, Messages: messages, Mailer: mailer, Place: placeOf(atlas)})
 	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours, Portals: reg.All(), Mailer: mailer, Messages: messages})

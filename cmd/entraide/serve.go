@@ -98,7 +98,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer queuePool.Close()
 	// The job queue is made after its workers; the mailer reaches it
 	// through this pointer, set before anything is served.
-	mailer := &account.QueuedMailer{}
+	mailer := &mail.Queued{}
 	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours,
 		Portals: reg.All(), Mailer: mailer, Messages: messages})
 	workers := jobs.NewWorkers(reg, log)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
@@ -25,7 +24,7 @@ func setup(t *testing.T) (*testutil.Env, *conversation.Service, context.Context)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env, conversation.New(env.DB, account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages), env.Ctx(t, "alpha")
+	return env, conversation.New(env.DB, mail.Direct{Sender: outbox, From: "entraide@localhost"}, messages), env.Ctx(t, "alpha")
 }
 
 func exec(t *testing.T, env *testutil.Env, ctx context.Context, sql string, args ...any) int64 {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
@@ -58,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	svc := help.New(help.Deps{DB: env.DB, Place: place, Neighbours: atlas.Neighbours, Portals: env.Registry.All(),
-		Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, Messages: messages})
+		Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}, Messages: messages})
 	return &fixture{env: env, svc: svc, atlas: atlas, outbox: outbox}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/account/accounttest"
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/conversation"
@@ -67,13 +66,13 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 		Log: testutil.Logger(), DB: env.DB, KV: store, Tenants: env.Registry,
 		Themes: themes, Messages: messages, RateLimitPerMinute: 1000,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az,
-		Conversations: conversation.New(env.DB, account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, messages),
+		Conversations: conversation.New(env.DB, mail.Direct{Sender: outbox, From: "entraide@localhost"}, messages),
 		Reports:       report.New(env.DB),
 		Help: help.New(help.Deps{DB: env.DB, Place: func(code string) (string, string, bool) {
 			c, ok := atlas.Commune(code)
 			return c.EPCI, c.Departement, ok
 		}, Neighbours: atlas.Neighbours, Portals: env.Registry.All(),
-			Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"}, Messages: messages}),
+			Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}, Messages: messages}),
 		Secret: []byte("test secret of at least thirty-two bytes"),
 	}
 	if tweak != nil {

@@ -35,7 +35,7 @@ func New(t testing.TB, env *testutil.Env, store kv.Store) (*account.Service, *se
 	sessions := session.New(store)
 	svc := account.New(account.Deps{
 		DB: env.DB, Sessions: sessions, KV: store, Messages: messages,
-		Mailer: account.DirectMailer{Sender: outbox, From: "entraide@localhost"},
+		Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"},
 		Place: func(code string) (string, string, bool) {
 			c, ok := atlas.Commune(code)
 			return c.EPCI, c.Departement, ok
