@@ -165,7 +165,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, baseURL string
 	}
 	epci, dep, ok := s.place(in.CommuneCode)
 	if !ok || dep != t.Departement {
-		errs["commune"] = "account.error.commune"
+		errs["commune"] = "commune.unknown"
 	}
 	interests, ok := parseInterests(in.Interests)
 	if !ok {

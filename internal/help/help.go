@@ -236,7 +236,7 @@ func (s *Service) validate(t *tenant.Tenant, d Draft) (Draft, string, invalid.Fi
 	}
 	epci, dep, ok := s.place(d.CommuneCode)
 	if !ok || dep != t.Departement {
-		errs["commune"] = "post.error.commune"
+		errs["commune"] = "commune.unknown"
 	}
 	if len(d.Modes) == 0 || !allIn(d.Modes, Modes) {
 		errs["modes"] = "post.error.modes"

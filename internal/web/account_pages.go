@@ -107,12 +107,12 @@ func (s *Server) findCommune(c *gin.Context, text, code string) (string, []terri
 		}
 	}
 	if strings.TrimSpace(text) == "" {
-		return "", nil, "account.error.commune"
+		return "", nil, "commune.unknown"
 	}
 	found := s.Atlas.Search(dep, text, 12)
 	switch {
 	case len(found) == 0:
-		return "", nil, "account.error.commune"
+		return "", nil, "commune.unknown"
 	case len(found) == 1:
 		return found[0].Code, nil, ""
 	}
@@ -127,7 +127,7 @@ func (s *Server) findCommune(c *gin.Context, text, code string) (string, []terri
 	if exact == 1 {
 		return code, nil, ""
 	}
-	return "", found, "account.error.commune_choose"
+	return "", found, "commune.choose"
 }
 
 type sentView struct{ Email string }

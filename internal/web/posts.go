@@ -169,7 +169,7 @@ func (s *Server) savePost(c *gin.Context, id int64) {
 	}
 	code, choices, problem := s.findCommune(c, f.Value("commune"), f.Value("commune_code"))
 	if problem != "" {
-		f.fail("commune", l.T(strings.Replace(problem, "account.", "post.", 1)))
+		f.fail("commune", l.T(problem))
 		view.Choices = choices
 	}
 	if f.ok() {

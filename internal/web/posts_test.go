@@ -43,7 +43,18 @@ func TestPostThroughTheForm(t *testing.T) {
 	}
 	uniqueIDs(t, lea.last)
 
+	// An ambiguous commune offers a choice, in words, keeping the rest.
 	fields["description"] = "J'ai besoin d'aide pour porter mes courses depuis le marché."
+	fields["commune"] = "saint"
+	lea.get(home + "/annonces/nouvelle")
+	lea.post(home+"/annonces/nouvelle", fields)
+	if !strings.Contains(lea.last, `name="commune_code"`) || !strings.Contains(lea.last, "Choisissez votre commune") || !strings.Contains(lea.last, "Courses le samedi") {
+		t.Fatalf("ambiguous commune on the post form:\n%s", lea.last)
+	}
+	if id := messageID.FindString(lea.last); id != "" || strings.Contains(lea.last, "commune.") {
+		t.Fatalf("a message id shows instead of its text (%q)", id)
+	}
+	fields["commune"] = "Nantes"
 	lea.get(home + "/annonces/nouvelle")
 	resp = lea.post(home+"/annonces/nouvelle", fields)
 	m := postLink.FindStringSubmatch(resp.Request.URL.String())

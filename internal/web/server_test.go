@@ -341,7 +341,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 // messageID matches a go-i18n id such as "home.title" left untranslated.
-var messageID = regexp.MustCompile(`\b(home|site|error)\.[a-z_]+`)
+var messageID = regexp.MustCompile(`\b(home|site|error|post|account|commune|form)\.[a-z_]+\.?[a-z_]*\b`)
 
 func TestLanguage(t *testing.T) {
 	f := newFixture(t, nil)
