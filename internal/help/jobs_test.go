@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/jobs"
+	"github.com/entraide/entraide/internal/jobs/jobstest"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/testutil"
@@ -42,14 +42,6 @@ func TestExpiryJob(t *testing.T) {
 	}
 
 	bg := context.Background()
-	pool, err := db.OpenQueuePool(bg, db.Options{URL: f.env.URL, MaxConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := jobs.Migrate(bg, pool); err != nil {
-		t.Fatal(err)
-	}
 	outbox, err := mail.NewOutbox(t.TempDir(), testutil.Logger())
 	if err != nil {
 		t.Fatal(err)
@@ -62,14 +54,7 @@ func TestExpiryJob(t *testing.T) {
 	mail.Register(ws, outbox, "entraide@localhost", testutil.Logger())
 	help.RegisterJobs(ws, f.svc, help.Notices{Messages: messages,
 		PortalURL: func(t *tenant.Tenant) string { return "https://" + t.Hosts[0] + "/" }}, testutil.Logger())
-	q, err := jobs.New(pool, ws, testutil.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(bg); err != nil {
-		t.Fatal(err)
-	}
-	defer q.Stop(bg) //nolint:errcheck // the test is over
+	jobstest.Start(t, f.env, ws)
 
 	deadline := time.Now().Add(20 * time.Second)
 	for {

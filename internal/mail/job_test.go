@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/jobs"
+	"github.com/entraide/entraide/internal/jobs/jobstest"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/testutil"
 	"github.com/riverqueue/river"
@@ -90,14 +90,6 @@ func TestSendJobsLandInTheirPortalsOutbox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	queuePool, err := db.OpenQueuePool(ctx, db.Options{URL: env.URL, MaxConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer queuePool.Close()
-	if err := jobs.Migrate(ctx, queuePool); err != nil {
-		t.Fatal(err)
-	}
 	outbox, err := NewOutbox(t.TempDir(), testutil.Logger())
 	if err != nil {
 		t.Fatal(err)
@@ -113,18 +105,7 @@ func TestSendJobsLandInTheirPortalsOutbox(t *testing.T) {
 	})
 	ws := jobs.NewWorkers(env.Registry, testutil.Logger())
 	Register(ws, sender, deploymentFrom, testutil.Logger())
-	q, err := jobs.New(queuePool, ws, testutil.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := q.Stop(context.Background()); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	}()
+	q := jobstest.Start(t, env, ws)
 
 	ctxA, ctxB := env.Ctx(t, "alpha"), env.Ctx(t, "beta")
 	for _, c := range []struct {
@@ -190,7 +171,7 @@ func TestSendJobsLandInTheirPortalsOutbox(t *testing.T) {
 	for {
 		var state string
 		var attempt int
-		err := queuePool.QueryRow(ctx, `SELECT state, attempt FROM `+jobs.Schema+`.river_job WHERE kind = 'mail_send' AND args->>'to' = $1`, refused).Scan(&state, &attempt)
+		err := env.DB.Pool().QueryRow(ctx, `SELECT state, attempt FROM `+jobs.Schema+`.river_job WHERE kind = 'mail_send' AND args->>'to' = $1`, refused).Scan(&state, &attempt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,18 +190,7 @@ func TestSendJobsLandInTheirPortalsOutbox(t *testing.T) {
 
 func TestEnqueueRefusesInvalidMessages(t *testing.T) {
 	env := testutil.NewEnv(t, testutil.Portal("alpha"))
-	queuePool, err := db.OpenQueuePool(context.Background(), db.Options{URL: env.URL, MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer queuePool.Close()
-	if err := jobs.Migrate(context.Background(), queuePool); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.New(queuePool, nil, testutil.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := jobstest.Start(t, env, nil)
 	ctxA := env.Ctx(t, "alpha")
 	ok := Message{To: "lea@example.fr", Subject: "Bonjour", Text: "Bonjour"}
 	tests := []struct {
