@@ -12,32 +12,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// notices are the messages a page may show after a redirect (?fait=…).
-// Only these keys are accepted: a link cannot make the site say anything.
-var notices = map[string]string{
-	"confirme":    "confirm.done",
-	"deconnecte":  "logout.done",
-	"nouveau-mdp": "reset.done",
-	"lien":        "confirm.resend.sent",
-	"oubli":       "forgot.sent",
-	"email":       "account.email.changed",
-	"mdp":         "account.password.changed",
-	"session":     "account.sessions.ended",
-	"supprime":    "account.delete.done",
-	"connexion":   "login.required",
-	"role":        "admin.roles.done",
-	"publiee":     "post.published",
-	"modifiee":    "post.updated",
-	"en-attente":  "post.pending",
-	"prolongee":   "post.renewed",
-	"fermee":      "post.closed",
-	"envoye":      "conversation.sent",
-	"aidant":      "conversation.helper_chosen",
-	"signale":     "report.done",
-	"prevenus":    "match.notified",
-	"jeton":       "account.tokens.revoked",
-}
-
 // baseURL is the portal's address as the person reached it, for links in
 // emails. The host already resolved to this portal, so a forged Host header
 // cannot make us send links to another site.
