@@ -11,6 +11,7 @@ import (
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/account/accounttest"
+	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
@@ -136,6 +137,11 @@ func TestRegisterAndConfirm(t *testing.T) {
 
 func TestRegisterValidation(t *testing.T) {
 	f := newFixture(t)
+	bundle, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	french := bundle.For("fr")
 	ctx := f.env.Ctx(t, "alpha")
 	good := account.RegisterInput{DisplayName: "Marie D.", Email: "marie@exemple.fr", Password: "le chat dort au soleil", CommuneCode: nantes}
 	tests := []struct {
@@ -166,7 +172,9 @@ func TestRegisterValidation(t *testing.T) {
 				t.Fatalf("error = %v, want errors on %v", err, tc.fields)
 			}
 			for _, field := range tc.fields {
-				if !strings.HasPrefix(fe[field], "account.error.") {
+				// The id must name a real message: a missing one would
+				// show the id itself to the person.
+				if id := fe[field]; id == "" || french.T(id) == id {
 					t.Fatalf("no message for %s: %v", field, fe)
 				}
 			}
