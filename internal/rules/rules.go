@@ -109,6 +109,7 @@ import (
 const (
 	RuleServicesMustBeFree = "services_must_be_free"
 	RuleForbiddenWord      = "forbidden_word"
+	RuleFlagWord           = "flag_word"
 )
 
 // Message ids of the findings, translated by the web layer, which owns the
@@ -116,6 +117,7 @@ const (
 const (
 	MessageMoney         = "rules.money"
 	MessageForbiddenWord = "rules.forbidden_word"
+	MessageFlagWord      = "rules.flag_word"
 )
 
 // Field is one piece of a post to check, named as in the form or the API
@@ -127,7 +129,7 @@ type Field struct {
 
 // Finding is one thing in a post that a rule objects to.
 type Finding struct {
-	// Rule is the id of the rule: RuleServicesMustBeFree or
+	// Rule is the id of the rule: RuleServicesMustBeFree, RuleFlagWord or
 	// RuleForbiddenWord.
 	Rule string
 	// Field is the name of the field it was found in.
@@ -145,8 +147,7 @@ type Verdict struct {
 	// saved while it is not empty.
 	Refused []Finding
 	// Flagged lists findings that do not refuse the post but send it to
-	// the moderation queue. No rule flags yet: keyword rules from the
-	// portal's configuration will.
+	// the moderation queue: the portal's flag words (rules.flag_words).
 	Flagged []Finding
 	// Hold says that an accepted post must wait for a référent before
 	// anyone else sees it (the portal's premoderation).
@@ -209,6 +210,11 @@ func New(r tenant.Rules) *Set {
 	if p := newPhraseMatcher(r.ForbiddenWords); p != nil {
 		s.rules = append(s.rules, rule{
 			id: RuleForbiddenWord, messageID: MessageForbiddenWord, outcome: refuse, m: p,
+		})
+	}
+	if p := newPhraseMatcher(r.FlagWords); p != nil {
+		s.rules = append(s.rules, rule{
+			id: RuleFlagWord, messageID: MessageFlagWord, outcome: flag, m: p,
 		})
 	}
 	return s

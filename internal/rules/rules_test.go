@@ -253,6 +253,37 @@ func TestForbiddenWordsConfig(t *testing.T) {
 	}
 }
 
+func TestFlagWords(t *testing.T) {
+	flagged := func(field, match string) rules.Finding {
+		return rules.Finding{Rule: rules.RuleFlagWord, Field: field, Match: match, MessageID: rules.MessageFlagWord}
+	}
+	set := rules.New(tenant.Rules{ServicesMustBeFree: true, ForbiddenWords: []string{"RIB"}, FlagWords: []string{"urgent argent", "WhatsApp"}})
+	tests := []struct {
+		name    string
+		fields  []rules.Field
+		refused []rules.Finding
+		flagged []rules.Finding
+	}{
+		{"nothing", []rules.Field{{Name: "description", Text: "Je fais vos courses le mardi."}}, nil, nil},
+		{"a flag word is accepted and flagged",
+			[]rules.Field{{Name: "title", Text: "Contact par whatsapp"}, {Name: "description", Text: "Écrivez-moi sur WhatsApp."}},
+			nil, []rules.Finding{flagged("title", "whatsapp"), flagged("description", "WhatsApp")}},
+		{"a phrase, accents and case ignored", []rules.Field{{Name: "description", Text: "C'est URGENT, argent liquide"}},
+			nil, []rules.Finding{flagged("description", "URGENT, argent")}},
+		{"refusal and flag together", []rules.Field{{Name: "description", Text: "Envoyez votre RIB sur WhatsApp"}},
+			[]rules.Finding{forbidden("RIB")}, []rules.Finding{flagged("description", "WhatsApp")}},
+		{"a word inside another is not flagged", []rules.Field{{Name: "description", Text: "Les whatsappeurs du quartier"}}, nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := set.Check(tc.fields...)
+			if !slices.Equal(v.Refused, tc.refused) || !slices.Equal(v.Flagged, tc.flagged) {
+				t.Errorf("Refused = %v, Flagged = %v; want %v, %v", v.Refused, v.Flagged, tc.refused, tc.flagged)
+			}
+		})
+	}
+}
+
 // A portal's Set is shared by every request; run with -race.
 func TestCheckConcurrent(t *testing.T) {
 	set := rules.New(calvados)

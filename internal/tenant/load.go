@@ -235,6 +235,11 @@ func (t *Tenant) validate(themeExists func(string) bool) Problems {
 			add(fmt.Sprintf("rules.forbidden_words[%d]", i), "must not be empty")
 		}
 	}
+	for i, w := range t.Rules.FlagWords {
+		if strings.TrimSpace(w) == "" {
+			add(fmt.Sprintf("rules.flag_words[%d]", i), "must not be empty")
+		}
+	}
 	return ps
 }
 

@@ -366,6 +366,15 @@ func TestLoadDirBrokenPortal(t *testing.T) {
 			word:  "empty",
 		},
 		{
+			name: "empty flag word",
+			yaml: func(t *testing.T) string {
+				return replace(t, `forbidden_words: ["RIB"]`, `forbidden_words: ["RIB"]
+  flag_words: ["whatsapp", ""]`)
+			},
+			field: "rules.flag_words[1]",
+			word:  "empty",
+		},
+		{
 			name:  "invalid YAML syntax",
 			yaml:  func(t *testing.T) string { return replace(t, "theme: calvados\n", "theme: [calvados\n") },
 			field: "",

@@ -53,6 +53,9 @@ type Rules struct {
 	RequestExpiryDays int `mapstructure:"request_expiry_days"`
 	// ForbiddenWords are refused in any post, in addition to the platform's rules.
 	ForbiddenWords []string `mapstructure:"forbidden_words"`
+	// FlagWords do not refuse a post: they send it to the moderators'
+	// queue, still visible, for a référent to look at.
+	FlagWords []string `mapstructure:"flag_words"`
 }
 
 // Locales says which languages the portal speaks.
