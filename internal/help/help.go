@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -118,6 +119,13 @@ type Post struct {
 	Thanks string
 	// MatchesNotified: the author already told the people whose posts fit.
 	MatchesNotified bool
+	// ModerationReason is why a référent hid the post, shown to its author.
+	ModerationReason string
+	// ModeratedAt is when a référent last decided about the post.
+	ModeratedAt *time.Time
+	// Flags are the portal's flag words found in the post: it waits for a
+	// référent's look, still visible.
+	Flags []string
 }
 
 // Place says where a commune is: its EPCI and département.
@@ -171,12 +179,12 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 	if !ok {
 		return Post{}, db.ErrNoTenant
 	}
-	d, epci, hold, err := s.check(t, d)
+	d, sc, err := s.check(t, d)
 	if err != nil {
 		return Post{}, err
 	}
 	visibility := VisibilityVisible
-	if hold {
+	if sc.hold {
 		visibility = VisibilityPending
 	}
 	from, to := parseDate(d.DateFrom), parseDate(d.DateTo)
@@ -184,8 +192,8 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 	var p Post
 	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
 		var id int64
-		if err := tx.QueryRow(ctx, insertPostSQL, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, epci,
-			d.Modes, d.WhenKind, from, to, d.Recurrence, d.Urgent, visibility, authorID, expires).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, insertPostSQL, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, sc.epci,
+			d.Modes, d.WhenKind, from, to, d.Recurrence, d.Urgent, visibility, authorID, expires, sc.flags).Scan(&id); err != nil {
 			return fmt.Errorf("help: save post: %w", err)
 		}
 		var err error
@@ -195,24 +203,41 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 	return p, err
 }
 
+// screened is what check learns of an accepted draft.
+type screened struct {
+	// epci is the commune's EPCI.
+	epci string
+	// hold: the post waits for a référent before anyone else sees it.
+	hold bool
+	// flags are the flag words found, as typed, each once: the post goes
+	// to the moderators' queue.
+	flags []string
+}
+
 // check is what every path that writes a post goes through: validation,
-// then the portal's rules. It returns the cleaned draft, the commune's EPCI
-// and whether the post must wait for a référent.
-func (s *Service) check(t *tenant.Tenant, d Draft) (Draft, string, bool, error) {
+// then the portal's rules. It returns the cleaned draft and what the rules
+// say of it.
+func (s *Service) check(t *tenant.Tenant, d Draft) (Draft, screened, error) {
 	d, epci, errs := s.validate(t, d)
 	if len(errs) > 0 {
-		return d, "", false, errs
+		return d, screened{}, errs
 	}
 	set, ok := s.rules[t.Slug]
 	if !ok {
-		return d, "", false, fmt.Errorf("help: no rules for portal %s", t.Slug)
+		return d, screened{}, fmt.Errorf("help: no rules for portal %s", t.Slug)
 	}
 	verdict := set.Check(rules.Field{Name: "title", Text: d.Title}, rules.Field{Name: "description", Text: d.Description},
 		rules.Field{Name: "recurrence", Text: d.Recurrence})
 	if len(verdict.Refused) > 0 {
-		return d, "", false, &Refused{Findings: verdict.Refused}
+		return d, screened{}, &Refused{Findings: verdict.Refused}
 	}
-	return d, epci, verdict.Hold, nil
+	sc := screened{epci: epci, hold: verdict.Hold, flags: []string{}}
+	for _, f := range verdict.Flagged {
+		if !slices.Contains(sc.flags, f.Match) {
+			sc.flags = append(sc.flags, f.Match)
+		}
+	}
+	return d, sc, nil
 }
 
 // validate checks a draft and returns it cleaned, with the commune's EPCI,
@@ -286,14 +311,14 @@ func (s *Service) Update(ctx context.Context, authorID, id int64, d Draft) (Post
 	if !ok {
 		return Post{}, db.ErrNoTenant
 	}
-	d, epci, hold, err := s.check(t, d)
+	d, sc, err := s.check(t, d)
 	if err != nil {
 		return Post{}, err
 	}
 	var p Post
 	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, updatePostSQL, id, authorID, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, epci,
-			d.Modes, d.WhenKind, parseDate(d.DateFrom), parseDate(d.DateTo), d.Recurrence, d.Urgent, hold)
+		tag, err := tx.Exec(ctx, updatePostSQL, id, authorID, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, sc.epci,
+			d.Modes, d.WhenKind, parseDate(d.DateFrom), parseDate(d.DateTo), d.Recurrence, d.Urgent, sc.hold, sc.flags)
 		if err != nil {
 			return fmt.Errorf("help: update post %d: %w", id, err)
 		}
@@ -307,7 +332,7 @@ func (s *Service) Update(ctx context.Context, authorID, id int64, d Draft) (Post
 }
 
 // Get returns a post the viewer may see: visible ones to everyone, and the
-// author's own whatever their state (with the reason, later, when hidden).
+// author's own whatever their state (with the référent's reason when hidden).
 func (s *Service) Get(ctx context.Context, id, viewerID int64) (Post, error) {
 	var p Post
 	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {

@@ -14,20 +14,29 @@ import (
 const (
 	postColumns = `p.id, p.kind, p.category_code, p.title, p.description, p.commune_code, p.epci_code,
        p.modes, p.when_kind, p.date_from, p.date_to, p.recurrence, p.urgent, p.status, p.visibility,
-       p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at, p.thanks, p.matches_notified_at IS NOT NULL`
+       p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at, p.thanks, p.matches_notified_at IS NOT NULL,
+       p.moderation_reason, p.moderated_at, p.flags`
 
 	insertPostSQL = `
 INSERT INTO posts (kind, category_code, title, description, commune_code, epci_code, modes,
-                   when_kind, date_from, date_to, recurrence, urgent, visibility, author_id, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                   when_kind, date_from, date_to, recurrence, urgent, visibility, author_id, expires_at,
+                   flags, queued_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+        $16, CASE WHEN $13 = 'en_attente' OR cardinality($16::text[]) > 0 THEN now() END)
 RETURNING id`
 
 	// updatePostSQL changes what the author wrote; under premoderation an
-	// edited post waits for a référent again ($13).
+	// edited post waits for a référent again ($15), and an edit with flag
+	// words ($16) goes back to the queue. An edit that removes the flag
+	// words takes a visible post out of the queue.
 	updatePostSQL = `
 UPDATE posts SET kind = $3, category_code = $4, title = $5, description = $6, commune_code = $7, epci_code = $8,
        modes = $9, when_kind = $10, date_from = $11, date_to = $12, recurrence = $13, urgent = $14,
-       visibility = CASE WHEN $15 THEN 'en_attente' ELSE visibility END, updated_at = now()
+       visibility = CASE WHEN $15 THEN 'en_attente' ELSE visibility END,
+       flags = $16,
+       queued_at = CASE WHEN $15 OR cardinality($16::text[]) > 0 THEN coalesce(queued_at, now())
+                        WHEN visibility = 'en_attente' THEN queued_at END,
+       updated_at = now()
  WHERE id = $1 AND author_id = $2 AND status IN ('ouverte', 'en_cours') AND visibility <> 'masquee'`
 
 	postByIDSQL = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`
@@ -106,7 +115,8 @@ func scanPost(row pgx.Row, extra ...any) (Post, error) {
 	var p Post
 	dest := []any{&p.ID, &p.Kind, &p.Category, &p.Title, &p.Description, &p.CommuneCode, &p.EPCICode,
 		&p.Modes, &p.WhenKind, &p.DateFrom, &p.DateTo, &p.Recurrence, &p.Urgent, &p.Status, &p.Visibility,
-		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt, &p.Thanks, &p.MatchesNotified}
+		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt, &p.Thanks, &p.MatchesNotified,
+		&p.ModerationReason, &p.ModeratedAt, &p.Flags}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Post{}, ErrNotFound
