@@ -60,14 +60,6 @@ var (
 	ErrAlreadyRegistered = errors.New("account: email already registered")
 )
 
-// Suspended is returned when a suspended person signs in.
-type Suspended struct {
-	Until  time.Time
-	Reason string
-}
-
-func (s *Suspended) Error() string { return "account: suspended until " + s.Until.Format(time.RFC3339) }
-
 // User is an account.
 type User struct {
 	ID               int64
@@ -85,7 +77,11 @@ type User struct {
 	passwordHash string
 }
 
-// SuspendedNow reports whether the person may not act at this moment.
+// SuspendedNow reports whether the person may not act at this moment. A
+// suspended person still signs in, reads their messages and posts (with a
+// référent's reasons) and may delete their account; the web layer refuses
+// them posting, answering, writing and reporting, and says why and until
+// when. The moderation package decides suspensions.
 func (u User) SuspendedNow(now time.Time) bool {
 	return u.SuspendedUntil != nil && now.Before(*u.SuspendedUntil)
 }
@@ -325,9 +321,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (User, error) {
 	if u.EmailConfirmedAt == nil {
 		return u, ErrNotConfirmed
 	}
-	if u.SuspendedNow(s.now()) {
-		return u, &Suspended{Until: *u.SuspendedUntil, Reason: u.SuspensionReason}
-	}
 	return u, nil
 }
 
@@ -466,31 +459,6 @@ func (s *Service) ConfirmWithoutLink(ctx context.Context, userID int64) error {
 		}
 		return nil
 	})
-}
-
-// Suspend stops a person from signing in until the given time, with a
-// reason they will be shown, and ends every session they have; a zero time
-// lifts the suspension. Moderation decides; this only applies it.
-func (s *Service) Suspend(ctx context.Context, userID int64, until time.Time, reason string) error {
-	var u any
-	var r any
-	if !until.IsZero() {
-		u, r = until, reason
-	}
-	err := s.db.Tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, suspendSQL, userID, u, r)
-		if err != nil {
-			return fmt.Errorf("account: suspend: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
-	if err != nil || until.IsZero() {
-		return err
-	}
-	return s.sessions.EndAll(ctx, userID, "")
 }
 
 // APIToken is a personal token for the JSON API, as listed to its owner.

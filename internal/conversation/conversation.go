@@ -55,7 +55,8 @@ UPDATE conversations SET last_message_at = now(),
  ORDER BY c.last_message_at DESC LIMIT 100`
 
 	messagesSQL = `
-SELECT m.id, coalesce(m.sender_id, 0), coalesce(u.display_name, ''), m.body, m.created_at
+SELECT m.id, coalesce(m.sender_id, 0), coalesce(u.display_name, ''), m.body, m.created_at,
+       m.hidden_at IS NOT NULL, m.hidden_reason
   FROM messages m LEFT JOIN users u ON u.id = m.sender_id
  WHERE m.conversation_id = $1 ORDER BY m.id`
 
@@ -114,6 +115,10 @@ type Message struct {
 	SenderName string
 	Body       string
 	CreatedAt  time.Time
+	// Hidden: a référent hid the message, for HiddenReason. Its Body is
+	// empty unless the viewer sent it.
+	Hidden       bool
+	HiddenReason string
 }
 
 // Mailer sends one plain-text email from the portal in ctx.
@@ -254,7 +259,12 @@ func (s *Service) Get(ctx context.Context, convID, viewer int64) (Conversation, 
 		}
 		c.Messages, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
 			var m Message
-			err := r.Scan(&m.ID, &m.SenderID, &m.SenderName, &m.Body, &m.CreatedAt)
+			err := r.Scan(&m.ID, &m.SenderID, &m.SenderName, &m.Body, &m.CreatedAt, &m.Hidden, &m.HiddenReason)
+			// A message a référent hid is shown to its sender only, with
+			// the reason; the other person sees that it was hidden.
+			if m.Hidden && m.SenderID != viewer {
+				m.Body = ""
+			}
 			return m, err
 		})
 		if err != nil {

@@ -211,7 +211,6 @@ func (s *Server) login(c *gin.Context) {
 	u, err := s.Accounts.Login(c.Request.Context(), account.LoginInput{
 		Email: f.Value("email"), Password: f.Value("password"), IP: c.ClientIP(), DeviceAccount: s.deviceAccount(c),
 	})
-	var susp *account.Suspended
 	switch {
 	case err == nil:
 		if err := s.signIn(c, u); err != nil {
@@ -229,8 +228,6 @@ func (s *Server) login(c *gin.Context) {
 	case errors.Is(err, account.ErrNotConfirmed):
 		f.fail("", l.T("login.not_confirmed"))
 		view.NotConfirmed = true
-	case errors.As(err, &susp):
-		f.fail("", l.T("login.suspended", "Until", l.DateTime(susp.Until), "Reason", susp.Reason))
 	case !s.applyError(c, f, err):
 		s.renderError(c, err)
 		return
