@@ -40,7 +40,6 @@ RETURNING ` + userColumns
 
 	deleteUserSQL = `DELETE FROM users WHERE id = $1`
 
-
 	insertAPITokenSQL = `INSERT INTO api_tokens (user_id, token_hash, name) VALUES ($1, $2, $3) RETURNING id`
 
 	apiTokensSQL = `SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id`
