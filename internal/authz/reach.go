@@ -2,8 +2,11 @@ package authz
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/entraide/entraide/internal/tenant"
 )
 
 // Reach is where a person may do one action: anywhere, or within some EPCIs
@@ -28,23 +31,43 @@ func (r Reach) Covers(epci, category string) bool {
 	return r.Anywhere || epci != "" && slices.Contains(r.EPCIs, epci) || category != "" && slices.Contains(r.Categories, category)
 }
 
-// ReachOf returns where userID may do action on the portal in ctx, read from
-// the database with the permissions table: the grants of roles allowed the
-// action anywhere make it Anywhere, the scopes of roles allowed it within
-// their scopes are listed.
+// ReachOf returns where userID may do action on the portal in ctx, from
+// the same cached enforcer as Can (so the two always agree, and a page may
+// ask on every request) and the permissions table: the grants of roles
+// allowed the action anywhere make it Anywhere, the scopes of roles allowed
+// it within their scopes are listed.
 func (a *Authorizer) ReachOf(ctx context.Context, userID int64, action Action) (Reach, error) {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return Reach{}, ErrNoTenant
+	}
 	if !action.Valid() {
-		return Reach{}, ErrUnknownAction
+		return Reach{}, fmt.Errorf("%w: %q", ErrUnknownAction, action)
 	}
 	if userID <= 0 {
 		return Reach{}, nil
 	}
-	grants, err := a.RolesOf(ctx, userID)
+	c, err := a.enforcer(ctx, t)
 	if err != nil {
 		return Reach{}, err
 	}
+	names, err := c.enf.GetRolesForUser(userSubject(userID), string(t.Slug))
+	if err != nil {
+		return Reach{}, fmt.Errorf("authz: roles of %d: %w", userID, err)
+	}
 	// Every account is a resident, which holds no grant row.
-	grants = append(grants, Grant{Role: RoleResident})
+	grants := []Grant{{Role: RoleResident}}
+	for _, n := range names {
+		r, scope, ok := parseGrantName(n)
+		if !ok {
+			continue
+		}
+		g := Grant{Role: r}
+		if scope != "" {
+			g.Scopes = []string{scope}
+		}
+		grants = append(grants, g)
+	}
 	var r Reach
 	for _, g := range grants {
 		for _, p := range a.perms {

@@ -148,6 +148,10 @@ var paris = func() *time.Location {
 	return loc
 }()
 
+// Paris is the time zone every portal lives in, for reading dates people
+// type (a day means a day in Paris).
+func Paris() *time.Location { return paris }
+
 var months = map[string][12]string{
 	"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},

@@ -83,6 +83,13 @@ func (s *Service) Log(ctx context.Context, viewerID int64, f LogFilter) ([]Entry
 // semicolons, as French spreadsheet software expects, one decision per
 // line, newest first.
 func (s *Service) ExportCSV(ctx context.Context, viewerID int64, f LogFilter, w io.Writer) error {
+	// The first page is read before anything is written, so that a
+	// refusal or a failure leaves the response untouched.
+	f.Limit, f.Offset = MaxLog, 0
+	entries, _, err := s.Log(ctx, viewerID, f)
+	if err != nil {
+		return err
+	}
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
@@ -92,12 +99,7 @@ func (s *Service) ExportCSV(ctx context.Context, viewerID int64, f LogFilter, w 
 		"personne_id", "personne", "epci", "categorie", "raison", "detail", "attente_secondes", "signalements_clos"}); err != nil {
 		return err
 	}
-	for offset := 0; ; offset += MaxLog {
-		f.Limit, f.Offset = MaxLog, offset
-		entries, _, err := s.Log(ctx, viewerID, f)
-		if err != nil {
-			return err
-		}
+	for {
 		for _, e := range entries {
 			waited := ""
 			if e.Waited != nil {
@@ -120,6 +122,10 @@ func (s *Service) ExportCSV(ctx context.Context, viewerID int64, f LogFilter, w 
 		}
 		if len(entries) < MaxLog {
 			return nil
+		}
+		f.Offset += MaxLog
+		if entries, _, err = s.Log(ctx, viewerID, f); err != nil {
+			return err
 		}
 	}
 }

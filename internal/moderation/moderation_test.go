@@ -569,6 +569,10 @@ func TestRefusals(t *testing.T) {
 // the median time to a decision.
 func TestDashboard(t *testing.T) {
 	f := newFixture(t)
+	// Before anything happens: nothing waits, nothing was decided.
+	if d, err := f.mod.Dashboard(f.alpha, admin); err != nil || fmt.Sprint(d) != fmt.Sprint(moderation.Dashboard{}) {
+		t.Fatalf("empty dashboard: %+v, %v", d, err)
+	}
 	var posts []help.Post
 	for _, c := range []struct{ commune, category string }{
 		{nantes, "courses"}, {nantes, "ecoute"}, {nantes, "courses"}, {saintNazaire, "ecoute"}, {saintNazaire, "courses"},

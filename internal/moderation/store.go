@@ -82,7 +82,7 @@ SELECT GROUPING(i.epci_code) = 0, coalesce(i.epci_code, ''), coalesce(i.category
 	// category. kind: 0 all, 1 EPCI, 2 category.
 	medianSQL = `
 SELECT GROUPING(i.epci_code, i.category_code), coalesce(i.epci_code, ''), coalesce(i.category_code, ''),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.created_at - i.queued_since)), count(*)
+       coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.created_at - i.queued_since)), 0), count(*)
   FROM (SELECT created_at, queued_since, coalesce(epci_code, '') AS epci_code, coalesce(category_code, '') AS category_code
           FROM moderation_log WHERE queued_since IS NOT NULL AND created_at > now() - make_interval(days => $4)) i
  WHERE ` + reachFilter + `

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -14,8 +15,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/authz"
+	"github.com/entraide/entraide/internal/help"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/theme"
+	"github.com/jackc/pgx/v5"
 )
 
 // chromium finds Debian's Chromium (make test installs it). Without it the
@@ -227,5 +232,160 @@ func TestBrowserHelpLoopOnCalvados(t *testing.T) {
 	do("home", []step{chromedp.Navigate(home + "/")})
 	if text := page(); !strings.Contains(text, "1 coup de main donné") {
 		t.Fatalf("home page:\n%s", text)
+	}
+}
+
+// A référent de territoire of Nantes Métropole on Tous voisins 44 clears
+// their queue in the browser: a post held for approval, one to hide, one
+// reported that stays. The post waiting in the neighbouring EPCI (CC
+// d'Erdre et Gesvres) never shows, and its page is refused.
+func TestBrowserReferentClearsQueue(t *testing.T) {
+	ctx := browserCtx(t)
+	portal := shippedPortal(t, "tousvoisins44")
+	portal.Rules.Premoderation = true
+	f := newFixtureFor(t, nil, portal)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Close below
+	t.Cleanup(func() { srv.Close() })
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	home := "http://tousvoisins44.localhost:" + port
+
+	pctx := f.env.Ctx(t, "tousvoisins44")
+	ids := map[string]int64{}
+	for _, p := range []struct{ name, email, commune string }{
+		{"Théo", "theo@exemple.fr", "44109"}, {"Aurore", "aurore@exemple.fr", "44143"}, {"Rémi", "remi@exemple.fr", "44109"},
+	} {
+		u, err := f.deps.Accounts.Register(pctx, account.RegisterInput{DisplayName: p.name, Email: p.email,
+			Password: "un mot de passe bien long", CommuneCode: p.commune, Locale: "fr"}, home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := jeton.FindStringSubmatch(f.mailTo(t, "tousvoisins44", p.email))
+		if _, err := f.deps.Accounts.Confirm(pctx, link[1]); err != nil {
+			t.Fatal(err)
+		}
+		ids[p.name] = u.ID
+	}
+	if err := f.deps.Authz.Grant(pctx, authz.OperatorActor("test"), ids["Théo"], authz.RoleReferentTerritoire, []string{"244400404"}); err != nil {
+		t.Fatal(err)
+	}
+	post := func(title, commune string) help.Post {
+		p, err := f.deps.Help.Create(pctx, ids["Aurore"], help.Draft{Kind: help.KindRequest, Category: "courses", Title: title,
+			Description: "J'ai besoin d'un coup de main, merci beaucoup à vous.", CommuneCode: commune,
+			Modes: []string{"sur_place"}, WhenKind: "souple"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	toPublish := post("Courses du samedi à Rezé", "44143")
+	toHide := post("Appelez-moi au 06 12 34 56 78", "44109")
+	reported := post("Sortie au parc de Procé", "44109")
+	neighbour := post("Courses à Casson", "44027")
+	// The reported post was published earlier by an admin.
+	if err := f.deps.Moderation.Decide(pctx, 0, moderation.Decision{}, home); err == nil {
+		t.Fatal("an anonymous decision was accepted")
+	}
+	err = f.env.DB.Tx(pctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(pctx, `UPDATE posts SET visibility = 'visible', queued_at = NULL WHERE id = $1`, reported.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.deps.Reports.Report(pctx, ids["Rémi"], "post", reported.ID, "autre", "Je ne suis pas sûr que ce soit gratuit."); err != nil {
+		t.Fatal(err)
+	}
+
+	type step = chromedp.Action[chromedp.Void]
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	do := func(what string, steps ...step) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	page := func() string {
+		t.Helper()
+		text, err := chromedp.Run(ctx, chromedp.Text(css("main")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	itemLink := func(p help.Post) string { return fmt.Sprintf(`a[href="/moderation/annonce/%d"]`, p.ID) }
+
+	do("signing in",
+		chromedp.Navigate(home+"/connexion?lang=fr"),
+		chromedp.SendKeys(css("#champ-email"), "theo@exemple.fr"),
+		chromedp.SendKeys(css("#champ-password"), "un mot de passe bien long"),
+		chromedp.Click(css(`main button[type=submit]`)),
+		chromedp.WaitVisible(css(`a[href="/moderation"]`)),
+		chromedp.Click(css(`a[href="/moderation"]`)),
+		chromedp.WaitVisible(css(`ol.queue`)),
+	)
+	text := page()
+	if !strings.Contains(text, "3 textes attendent un référent") || strings.Contains(text, "Casson") {
+		t.Fatalf("queue:\n%s", text)
+	}
+	screenshot(t, ctx, "tousvoisins44-moderation-queue")
+
+	do("publishing",
+		chromedp.Click(css(itemLink(toPublish))),
+		chromedp.WaitVisible(css(`#decision-approve button`)),
+		chromedp.Submit(css(`#decision-approve button`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	)
+	do("hiding",
+		chromedp.Click(css(itemLink(toHide))),
+		chromedp.WaitVisible(css(`#champ-hide-reason`)),
+	)
+	screenshot(t, ctx, "tousvoisins44-moderation-item")
+	do("hiding",
+		chromedp.SendKeys(css(`#champ-hide-reason`), "Pas de numéro de téléphone dans une annonce : utilisez la messagerie."),
+		chromedp.Submit(css(`#champ-hide-reason`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	)
+	do("keeping the reported post",
+		chromedp.Click(css(itemLink(reported))),
+		chromedp.WaitVisible(css(`#decision-approve button`)),
+	)
+	if text := page(); !strings.Contains(text, "Je ne suis pas sûr que ce soit gratuit") || !strings.Contains(text, "1 signalement") {
+		t.Fatalf("reported item:\n%s", text)
+	}
+	do("keeping the reported post",
+		chromedp.Submit(css(`#decision-approve button`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	)
+	if text := page(); !strings.Contains(text, "Rien à relire") {
+		t.Fatalf("queue after the decisions:\n%s", text)
+	}
+	screenshot(t, ctx, "tousvoisins44-moderation-done")
+
+	// The neighbouring EPCI's post is out of reach, even by its address,
+	// and still waits for its own référent.
+	do("trying the neighbour's post", chromedp.Navigate(fmt.Sprintf("%s/moderation/annonce/%d", home, neighbour.ID)))
+	if text := page(); !strings.Contains(text, "Accès refusé") {
+		t.Fatalf("neighbour's item:\n%s", text)
+	}
+	do("dashboard", chromedp.Navigate(home+"/moderation/tableau"))
+	if text := page(); strings.Contains(text, "Erdre") || !strings.Contains(text, "Nantes Métropole") {
+		t.Fatalf("dashboard:\n%s", text)
+	}
+	for _, c := range []struct {
+		p    help.Post
+		want string
+	}{{toPublish, help.VisibilityVisible}, {toHide, help.VisibilityHidden}, {reported, help.VisibilityVisible}, {neighbour, help.VisibilityPending}} {
+		got, err := f.deps.Help.Get(pctx, c.p.ID, ids["Aurore"])
+		if err != nil || got.Visibility != c.want {
+			t.Errorf("%q: %s, %v; want %s", c.p.Title, got.Visibility, err, c.want)
+		}
+	}
+	if m := f.mailTo(t, "tousvoisins44", "remi@exemple.fr"); !strings.Contains(m, "rien trouvé de contraire") {
+		t.Errorf("reporter's email:\n%s", m)
 	}
 }

@@ -25,4 +25,8 @@ var notices = map[string]string{
 	"signale":     "report.done",
 	"prevenus":    "match.notified",
 	"jeton":       "account.tokens.revoked",
+	"decide":      "moderation.done",
+	"leve":        "moderation.lifted",
+
+	"decide-sans-courriel": "moderation.done_without_email",
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/theme"
@@ -100,8 +101,14 @@ type Page struct {
 	PortalURL string
 	// CanAdmin shows the administration link to those who manage roles.
 	CanAdmin bool
+	// CanModerate shows the moderation link to référents and admins.
+	CanModerate bool
+	// Suspension tells a suspended person why and until when, on every
+	// page; empty otherwise.
+	Suspension string
 
 	communeName func(string) string
+	atlas       *territory.Atlas
 
 	// idPrefix keeps field ids unique when a page holds several forms with
 	// a field of the same name (see FormFor).
@@ -110,6 +117,26 @@ type Page struct {
 
 // Commune names a commune by its INSEE code.
 func (p *Page) Commune(code string) string { return p.communeName(code) }
+
+// Duration says how long, in whole hours and minutes: "2 h 05", "45 min".
+func (p *Page) Duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	if h == 0 {
+		return p.L.N("duration.minutes", m)
+	}
+	return p.L.T("duration.hours", "Hours", h, "Minutes", fmt.Sprintf("%02d", m))
+}
+
+// EPCIName is the name of an intercommunalité, or its code if unknown.
+func (p *Page) EPCIName(code string) string {
+	if p.atlas != nil {
+		if e, ok := p.atlas.EPCI(code); ok {
+			return e.Name
+		}
+	}
+	return code
+}
 
 // Category is the label of one of the portal's categories, in the page's
 // language.
@@ -164,6 +191,7 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 		CSRF:        c.GetString(ctxCSRF),
 		Territory:   currentTerritory(c),
 		communeName: s.communeName,
+		atlas:       s.Atlas,
 	}
 	if p.Territory != nil && p.Portal != nil {
 		p.PortalURL = "//" + p.Portal.Hosts[0] + portOf(c.GetString(ctxHost)) + "/"
@@ -176,6 +204,12 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 			logger(c).Error("authz: check for the admin link", "error", err)
 		}
 		p.CanAdmin = ok
+		reach, err := s.Authz.ReachOf(c.Request.Context(), p.User.ID, authz.ActModerate)
+		if err != nil {
+			logger(c).Error("authz: reach for the moderation link", "error", err)
+		}
+		p.CanModerate = !reach.None()
+		p.Suspension = suspensionText(p.L, p.User)
 	}
 	if id, ok := notices[c.Query("fait")]; ok {
 		p.Notice = p.L.T(id)
@@ -185,6 +219,15 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 		p.Languages = p.Portal.Locales.Enabled
 	}
 	return p
+}
+
+// suspensionText tells a suspended person why and until when; "" for
+// anyone else.
+func suspensionText(l *i18n.Localizer, u *signedIn) string {
+	if u == nil || !u.SuspendedNow(time.Now()) {
+		return ""
+	}
+	return l.T("account.suspended", "Until", l.DateTime(*u.SuspendedUntil), "Reason", u.SuspensionReason)
 }
 
 // localizer is the request's; on paths that fail before negotiation (an
@@ -263,8 +306,14 @@ func (s *Server) renderError(c *gin.Context, err error) {
 		v.Status, v.Title, v.Text = http.StatusUnauthorized, l.T("error.unauthorized.title"), l.T("login.required")
 		c.Header("WWW-Authenticate", `Bearer realm="entraide"`)
 	case errors.Is(err, errSuspended):
-		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("error.forbidden.title"), l.T("post.suspended")
-	case errors.Is(err, errForbidden):
+		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("error.forbidden.title"), suspensionText(l, currentUser(c))
+	case errors.Is(err, moderation.ErrOwnContent):
+		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("error.forbidden.title"), l.T("moderation.error.own")
+	case errors.Is(err, moderation.ErrNotApplicable):
+		v.Status, v.Title, v.Text = http.StatusConflict, l.T("moderation.error.not_applicable.title"), l.T("moderation.error.not_applicable")
+	case errors.Is(err, moderation.ErrNotFound):
+		v.Status, v.Title, v.Text = http.StatusNotFound, l.T("error.not_found.title"), l.T("error.not_found.text")
+	case errors.Is(err, errForbidden), errors.Is(err, moderation.ErrForbidden):
 		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("error.forbidden.title"), l.T("error.forbidden.text")
 	case errors.Is(err, errCSRF):
 		v.Status, v.Title, v.Text = http.StatusForbidden, l.T("form.csrf.title"), l.T("form.csrf")

@@ -18,6 +18,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
@@ -42,6 +43,8 @@ type Deps struct {
 	// Conversations are the private exchanges that follow a post.
 	Conversations *conversation.Service
 	Reports       *report.Service
+	// Moderation is the référents' queue, decisions and log.
+	Moderation *moderation.Service
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -156,6 +159,18 @@ func (s *Server) routes() {
 	admin.POST("/roles/attribuer", s.requireCan(authz.ActManageRoles), s.changeRole(true))
 	admin.POST("/roles/retirer", s.requireCan(authz.ActManageRoles), s.changeRole(false))
 	admin.GET("/journal", s.requireCan(authz.ActViewAudit), s.auditPage)
+	admin.GET("/moderation", s.requireCan(authz.ActViewAudit), s.moderationLog)
+	admin.GET("/moderation.csv", s.requireCan(authz.ActViewAudit), s.moderationLogCSV)
+
+	// Moderation: the service checks each référent's reach on every item.
+	mod := portal.Group("/moderation", s.requireUser)
+	mod.GET("", s.moderationQueue)
+	mod.GET("/tableau", s.moderationDashboard)
+	for word := range moderationKinds {
+		mod.GET("/"+word+"/:id", s.moderationItem(word))
+		mod.POST("/"+word+"/:id", s.moderationDecide(word))
+	}
+	mod.POST("/personne/:id/lever", s.moderationLift)
 
 	me := portal.Group("/compte", s.requireUser)
 	me.GET("", s.accountPage)

@@ -15,6 +15,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
@@ -68,6 +69,8 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az,
 		Conversations: conversation.New(env.DB, mail.Direct{Sender: outbox, From: "entraide@localhost"}, messages),
 		Reports:       report.New(env.DB),
+		Moderation: moderation.New(moderation.Deps{DB: env.DB, Authz: az, Messages: messages, Logger: testutil.Logger(),
+			Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}}),
 		Help: help.New(help.Deps{DB: env.DB, Place: func(code string) (string, string, bool) {
 			c, ok := atlas.Commune(code)
 			return c.EPCI, c.Departement, ok
