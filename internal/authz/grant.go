@@ -342,3 +342,30 @@ func (a *Authorizer) Audit(ctx context.Context, limit int) ([]AuditEntry, error)
 	})
 	return out, err
 }
+
+// Forget removes every grant of a deleted account on the portal in ctx. The
+// grants gave nothing once the account was gone (ids are never reused),
+// but a person's deletion should leave no trace of them but the audit log,
+// which keeps saying who held what.
+func (a *Authorizer) Forget(ctx context.Context, userID int64) error {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return ErrNoTenant
+	}
+	var removed int64
+	err := a.db.Tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockRolesSQL); err != nil {
+			return fmt.Errorf("authz: lock roles: %w", err)
+		}
+		tag, err := tx.Exec(ctx, deleteFilteredSQL, "g", userSubject(userID), nil, string(t.Slug), nil, nil, nil)
+		if err != nil {
+			return fmt.Errorf("authz: forget %d: %w", userID, err)
+		}
+		removed = tag.RowsAffected()
+		return nil
+	})
+	if err == nil && removed > 0 {
+		a.changed(ctx, t.Slug)
+	}
+	return err
+}

@@ -230,3 +230,30 @@ func describeEntry(e authz.AuditEntry) string {
 	}
 	return describeAny(e)
 }
+
+func TestForgetDeletedAccount(t *testing.T) {
+	e := newEnv(t)
+	a := newAuthorizer(t, e.DB)
+	mustGrant(t, a, e.alpha, operator, 2, authz.RoleReferentTerritoire, nantesMetropole, carene)
+	mustGrant(t, a, e.beta, operator, 2, authz.RoleAdminDepartement)
+	mustGrant(t, a, e.alpha, operator, 3, authz.RoleAssociation)
+	if err := a.Forget(e.alpha, 2); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := a.RolesOf(e.alpha, 2); err != nil || len(g) != 0 {
+		t.Errorf("grants left on alpha: %+v, %v", g, err)
+	}
+	if mustCan(t, a, e.alpha, 2, authz.ActModerate, authz.Target{EPCI: nantesMetropole}) {
+		t.Error("the cached enforcer still grants")
+	}
+	// Other accounts and the other portal keep theirs.
+	if g, _ := a.RolesOf(e.beta, 2); len(g) != 1 {
+		t.Errorf("beta lost account 2's grant: %+v", g)
+	}
+	if g, _ := a.RolesOf(e.alpha, 3); len(g) != 1 {
+		t.Errorf("account 3 lost its grant: %+v", g)
+	}
+	if err := a.Forget(e.alpha, 99); err != nil {
+		t.Errorf("forgetting an account without grants: %v", err)
+	}
+}

@@ -151,8 +151,13 @@ func (s *Server) deleteForm(c *gin.Context) {
 
 func (s *Server) deleteAccount(c *gin.Context) {
 	f := readForm(c, "password")
-	err := s.Accounts.Delete(c.Request.Context(), currentUser(c).ID, f.Value("password"))
+	id := currentUser(c).ID
+	err := s.Accounts.Delete(c.Request.Context(), id, f.Value("password"))
 	if err == nil {
+		// The account is gone; its roles gave nothing any more, but go too.
+		if err := s.Authz.Forget(c.Request.Context(), id); err != nil {
+			logger(c).Error("authz: forget a deleted account's roles", "user_id", id, "error", err)
+		}
 		s.setCookie(c, sessionCookie, "", -1)
 		s.setCookie(c, deviceCookie, "", -1)
 		c.Redirect(http.StatusSeeOther, "/?fait=supprime")
