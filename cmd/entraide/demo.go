@@ -14,6 +14,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
@@ -64,6 +65,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	accounts := account.New(account.Deps{DB: d, Sessions: session.New(store), KV: store, Messages: messages, Mailer: mailer, Place: placeOf(atlas)})
 	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours, Portals: reg.All(), Mailer: mailer, Messages: messages})
 	talks := conversation.New(d, mailer, messages)
+	reports := report.New(d)
 	az, closeAZ, err := newAuthorizer(ctx, cfg, d, atlas, log)
 	if err != nil {
 		return err
@@ -109,6 +111,12 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := az.Grant(pctx, authz.OperatorActor("demo"), ids["Agnès (admin)"], authz.RoleAdminDepartement, nil); err != nil {
 			return err
 		}
+		// Paul is the référent de territoire where Léa lives: he has a
+		// queue to clear.
+		home, _ := atlas.EPCIOfCommune(big[0])
+		if err := az.Grant(pctx, authz.OperatorActor("demo"), ids["Paul"], authz.RoleReferentTerritoire, []string{home}); err != nil {
+			return err
+		}
 		c1, c2 := categoryOr(t, "courses", 0), categoryOr(t, "ecoute", 1)
 		drafts := []struct {
 			author string
@@ -123,17 +131,20 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			{"Zoé", help.Draft{Kind: help.KindRequest, Category: c2, Title: "Besoin d'un appel de temps en temps",
 				Description: "Je vis seule et je parle peu à d'autres personnes. Un appel par semaine me ferait plaisir.",
 				CommuneCode: big[2], Modes: []string{"telephone"}, WhenKind: "souple", Urgent: true}},
+			// The portals' flag words send this one to Paul's queue.
+			{"Zoé", help.Draft{Kind: help.KindOffer, Category: c1, Title: "Je donne des pots de confiture",
+				Description: "J'ai fait trop de confiture cet été. Écrivez-moi sur WhatsApp et je vous en donne un pot.",
+				CommuneCode: big[0], Modes: []string{"sur_place"}, WhenKind: "souple"}},
 		}
-		var first help.Post
+		var created []help.Post
 		for _, x := range drafts {
 			p, err := posts.Create(pctx, ids[x.author], x.d)
 			if err != nil {
 				return fmt.Errorf("demo %s: post %q: %w", t.Slug, x.d.Title, err)
 			}
-			if first.ID == 0 {
-				first = p
-			}
+			created = append(created, p)
 		}
+		first, jam := created[0], created[3]
 		// Under premoderation the posts wait for a référent, as real ones
 		// do, and nobody may answer them yet.
 		if first.Visibility == help.VisibilityVisible {
@@ -141,7 +152,13 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return fmt.Errorf("demo %s: conversation: %w", t.Slug, err)
 			}
 		}
-		fmt.Fprintf(stdout, "demo   %-16s people: admin@, lea@, paul@, zoe@%s (password %q); 3 posts\n", t.Slug, t.Hosts[0], DemoPassword)
+		// Léa reports it too (where it is visible: under premoderation it
+		// waits anyway).
+		if err := reports.Report(pctx, ids["Léa"], "post", jam.ID, "autre", "Elle demande d'écrire ailleurs que sur le site, est-ce prudent ?"); err != nil &&
+			!errors.Is(err, report.ErrNotFound) {
+			return fmt.Errorf("demo %s: report: %w", t.Slug, err)
+		}
+		fmt.Fprintf(stdout, "demo   %-16s people: admin@ (admin), paul@ (référent), lea@, zoe@%s (password %q); 4 posts\n", t.Slug, t.Hosts[0], DemoPassword)
 	}
 	return nil
 }

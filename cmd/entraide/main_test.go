@@ -301,7 +301,7 @@ func TestDemoCommand(t *testing.T) {
 	if err := run(ctx, []string{"demo"}, &out, io.Discard); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
-	if strings.Count(out.String(), "3 posts") != 3 {
+	if strings.Count(out.String(), "4 posts") != 3 {
 		t.Fatalf("demo output:\n%s", out.String())
 	}
 	d := testutil.Open(t, dbURL, 2)
@@ -310,8 +310,16 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Lozère premoderates: its demo posts wait for a référent, as real ones would.
-	if posts != 3 || pending != 3 {
+	if posts != 4 || pending != 4 {
 		t.Fatalf("lozere posts = %d (%d pending)", posts, pending)
+	}
+	// On Calvados, Zoé's post is flagged and reported: it waits in Paul's
+	// queue, still visible.
+	var flagged, reports int
+	err := d.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE queued_at IS NOT NULL AND visibility = 'visible'),
+       (SELECT count(*) FROM tenant_calvados.reports) FROM tenant_calvados.posts`).Scan(&flagged, &reports)
+	if err != nil || flagged != 1 || reports != 1 {
+		t.Fatalf("calvados: %d flagged, %d reports, %v", flagged, reports, err)
 	}
 	out.Reset()
 	if err := run(ctx, []string{"demo"}, &out, io.Discard); err != nil || strings.Count(out.String(), "already") != 3 {
