@@ -20,7 +20,7 @@ func (f *fixture) person(t *testing.T, srv *httptest.Server, slug, name string) 
 	var id int64
 	err := f.env.DB.Tx(ctx, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO users (email, email_key, display_name, password_hash, commune_code, epci_code, email_confirmed_at)
-VALUES ($1, $1, $2, 'x', '44109', '244400404', now()) RETURNING id`, strings.ToLower(strings.NewReplacer("é", "e", "è", "e").Replace(name))+"@exemple.fr", name).Scan(&id)
+VALUES ($1, $1, $2, 'x', '44109', '244400404', now()) RETURNING id`, strings.ToLower(strings.NewReplacer("é", "e", "è", "e", " ", ".").Replace(name))+"@exemple.fr", name).Scan(&id)
 	})
 	if err != nil {
 		t.Fatal(err)

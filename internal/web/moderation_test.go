@@ -10,6 +10,7 @@ import (
 
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/help"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/testutil"
 )
 
@@ -182,6 +183,21 @@ func TestModerationDecisionsOverHTTP(t *testing.T) {
 		t.Errorf("suspended author through the API: %d %v", code, body)
 	}
 
+	// Nor answer someone else's post.
+	other, err := f.deps.Help.Create(f.ctx, f.refID, help.Draft{Kind: help.KindOffer, Category: "courses", Title: "Je fais vos courses",
+		Description: "Je passe au marché le samedi, je peux prendre vos courses.", CommuneCode: "44109",
+		Modes: []string{"sur_place"}, WhenKind: "souple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.deps.Moderation.Decide(f.ctx, f.adminID, moderation.Decision{Kind: moderation.KindPost, ID: other.ID, Action: moderation.Approve}, alphaURL); err != nil {
+		t.Fatal(err)
+	}
+	f.author.get(alphaURL + "/annonces/" + itoa(other.ID))
+	if resp := f.author.post(alphaURL+"/annonces/"+itoa(other.ID)+"/repondre", map[string]string{"message": "Bonjour, je suis intéressée."}); resp.StatusCode != 403 {
+		t.Errorf("suspended author answered: %d", resp.StatusCode)
+	}
+
 	// Hiding: the author still sees the post, with the reason.
 	f.ref.get(item)
 	f.ref.post(item, map[string]string{"action": "hide", "reason": "Adresse complète dans le texte"})
@@ -210,7 +226,7 @@ func TestModerationDecisionsOverHTTP(t *testing.T) {
 			t.Errorf("log page lacks %q", want)
 		}
 	}
-	resp, err := f.admin.client.Get(alphaURL + "/admin/moderation.csv?action=hide")
+	resp, err = f.admin.client.Get(alphaURL + "/admin/moderation.csv?action=hide")
 	if err != nil {
 		t.Fatal(err)
 	}
