@@ -108,3 +108,39 @@ func TestSearchTriesStAsTyped(t *testing.T) {
 		}
 	}
 }
+
+// Every EPCI of every département has an outline on its département's map,
+// inside the map, and nothing else is drawn.
+func TestMaps(t *testing.T) {
+	a, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range []string{"14", "44", "48"} {
+		m, ok := a.Map(dep)
+		if !ok || m.Width != 800 || m.Height < 300 || m.Height > 1200 {
+			t.Fatalf("map of %s: %v %dx%d", dep, ok, m.Width, m.Height)
+		}
+		drawn := map[string]bool{}
+		for _, e := range m.EPCIs {
+			drawn[e.Code] = true
+			if !strings.HasPrefix(e.Path, "M") || !strings.HasSuffix(e.Path, "Z") || len(e.Path) > 20_000 {
+				t.Errorf("%s: EPCI %s path of %d bytes", dep, e.Code, len(e.Path))
+			}
+			if e.X < 0 || e.X > float64(m.Width) || e.Y < 0 || e.Y > float64(m.Height) {
+				t.Errorf("%s: EPCI %s label at %v,%v", dep, e.Code, e.X, e.Y)
+			}
+		}
+		for _, e := range a.EPCIs(dep) {
+			if !drawn[e.Code] {
+				t.Errorf("%s: EPCI %s %s is not on the map", dep, e.Code, e.Name)
+			}
+		}
+		if len(drawn) != len(a.EPCIs(dep)) {
+			t.Errorf("%s: %d EPCIs drawn, %d in the département", dep, len(drawn), len(a.EPCIs(dep)))
+		}
+	}
+	if _, ok := a.Map("75"); ok {
+		t.Error("a map of Paris")
+	}
+}

@@ -74,6 +74,7 @@ type Atlas struct {
 	communeIndex map[string]int32
 	epcis        []EPCI
 	epciIndex    map[string]int32
+	maps         map[string]Map // by département
 }
 
 // departement holds one département's indexes.
@@ -101,7 +102,14 @@ type file struct {
 // milliseconds. It checks that every reference in the file resolves, so
 // that a bad regeneration stops the server instead of failing a resident.
 func Load() (*Atlas, error) {
-	return parse(territoriesJSON)
+	a, err := parse(territoriesJSON)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.parseMaps(mapsJSON); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func parse(data []byte) (*Atlas, error) {

@@ -85,26 +85,30 @@ func run(srcDir, tenantsDir, depList, geoDir, outPath string) error {
 	if err != nil {
 		return err
 	}
-	stats, err := linkNeighbours(&out, src, outlines)
+	stats, outlineEPCIs, err := linkNeighbours(&out, src, outlines)
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
+	maps, err := buildMaps(departements, outlines, outlineEPCIs)
+	if err != nil {
+		return err
+	}
+	mapData, err := json.Marshal(maps)
+	if err != nil {
+		return err
+	}
+	mapPath := filepath.Join(filepath.Dir(outPath), "maps.json")
+	if err := writeAtomically(mapPath, append(mapData, '\n')); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes): the EPCI maps of %d départements\n", mapPath, len(mapData)+1, len(maps))
 
 	data, err := encode(out)
 	if err != nil {
 		return err
 	}
-	// Written beside the target and renamed, so that a failed run never
-	// leaves half a file to be embedded.
-	tmp := outPath + ".tmp"
-	if err := os.MkdirAll(filepath.Dir(outPath), 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, outPath); err != nil {
+	if err := writeAtomically(outPath, data); err != nil {
 		return err
 	}
 	codes := make([]string, len(out.Departements))
@@ -119,6 +123,19 @@ func run(srcDir, tenantsDir, depList, geoDir, outPath string) error {
 		stats.outlines, geoDir, stats.delegated+stats.merged, stats.delegated, stats.merged, stats.split, stats.elsewhere,
 		stats.shared+stats.tolerated, stats.shared, stats.tolerated, nearTolerance, stats.neighbours, elapsed.Round(time.Millisecond))
 	return nil
+}
+
+// writeAtomically writes beside the target and renames, so that a failed
+// run never leaves half a file to be embedded.
+func writeAtomically(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // tenantDepartements returns the sorted, distinct `departement:` values of

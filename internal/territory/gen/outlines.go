@@ -158,8 +158,9 @@ type linkStats struct {
 // commune of the other. Each 2018 commune is first mapped to the
 // commune(s) it is part of today: itself if it is still a current commune,
 // else the chef-lieu of its delegated or associated commune in
-// communes.json, or successorsSince2018's entry.
-func linkNeighbours(out *output, src source, outlines []outline) (linkStats, error) {
+// communes.json, or successorsSince2018's entry. It also returns the EPCI
+// of each outline ("" for none), for the maps.
+func linkNeighbours(out *output, src source, outlines []outline) (linkStats, []string, error) {
 	stats := linkStats{outlines: len(outlines)}
 	current := make(map[string]bool)
 	chefLieu := make(map[string]string)
@@ -202,7 +203,7 @@ func linkNeighbours(out *output, src source, outlines []outline) (linkStats, err
 		inOutput := false
 		for _, c := range successors {
 			if !current[c] {
-				return linkStats{}, fmt.Errorf("2018 commune %s %s maps to %s, which is not a current commune", o.code, o.name, c)
+				return linkStats{}, nil, fmt.Errorf("2018 commune %s %s maps to %s, which is not a current commune", o.code, o.name, c)
 			}
 			e, ok := epciOf[c]
 			if !ok {
@@ -220,14 +221,14 @@ func linkNeighbours(out *output, src source, outlines []outline) (linkStats, err
 		// A 2018 commune split between EPCIs since would need its
 		// outline cut to tell which part borders what.
 		if len(found) > 1 {
-			return linkStats{}, fmt.Errorf("2018 commune %s %s is split today between EPCIs %s: its outline cannot say which of them borders what", o.code, o.name, strings.Join(found, " and "))
+			return linkStats{}, nil, fmt.Errorf("2018 commune %s %s is split today between EPCIs %s: its outline cannot say which of them borders what", o.code, o.name, strings.Join(found, " and "))
 		}
 		if len(found) == 1 {
 			epcis[i] = found[0]
 		}
 	}
 	if len(unknown) > 0 {
-		return linkStats{}, fmt.Errorf("2018 commune(s) neither current nor delegated or associated in communes.json, nor in successorsSince2018: %s", strings.Join(unknown, "; "))
+		return linkStats{}, nil, fmt.Errorf("2018 commune(s) neither current nor delegated or associated in communes.json, nor in successorsSince2018: %s", strings.Join(unknown, "; "))
 	}
 	var bare []string
 	for _, c := range out.Communes {
@@ -236,7 +237,7 @@ func linkNeighbours(out *output, src source, outlines []outline) (linkStats, err
 		}
 	}
 	if len(bare) > 0 {
-		return linkStats{}, errors.New("no 2018 outline covers the current commune(s) " + strings.Join(bare, "; ") + " (a commune re-created by a split? add it to successorsSince2018)")
+		return linkStats{}, nil, errors.New("no 2018 outline covers the current commune(s) " + strings.Join(bare, "; ") + " (a commune re-created by a split? add it to successorsSince2018)")
 	}
 
 	shapes := make([]shape, len(outlines))
@@ -265,5 +266,5 @@ func linkNeighbours(out *output, src source, outlines []outline) (linkStats, err
 		slices.Sort(n)
 		out.EPCIs[i].Neighbours = n
 	}
-	return stats, nil
+	return stats, epcis, nil
 }

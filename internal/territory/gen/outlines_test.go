@@ -124,7 +124,7 @@ func TestLinkNeighbours(t *testing.T) {
 			if err != nil {
 				t.Fatalf("build: %v", err)
 			}
-			stats, err := linkNeighbours(&out, src, outlines)
+			stats, _, err := linkNeighbours(&out, src, outlines)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("linkNeighbours error = %v, want one containing %q", err, tc.wantErr)
