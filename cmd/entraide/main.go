@@ -24,6 +24,7 @@ import (
 	"github.com/entraide/entraide/internal/config"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/theme"
+	"github.com/entraide/entraide/internal/web"
 )
 
 const usage = `entraide: one deployment serving every département's mutual-aid portal.
@@ -110,6 +111,10 @@ func commonFlags(name string, args []string, stderr io.Writer, extra func(*flag.
 // line, naming file and field.
 func loadPortals(cfg config.Config, stderr io.Writer) (*theme.Set, *tenant.Registry, error) {
 	themes, err := theme.LoadDir(cfg.ThemesDir)
+	if err == nil {
+		// Template overrides are checked and parsed as serving would.
+		err = web.CheckThemes(themes)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return nil, nil, errExit
