@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/entraide/entraide/internal/config"
+	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/theme"
 	"github.com/entraide/entraide/internal/web"
@@ -120,6 +121,13 @@ func loadPortals(cfg config.Config, stderr io.Writer) (*theme.Set, *tenant.Regis
 		return nil, nil, errExit
 	}
 	tenants, err := tenant.LoadDir(cfg.TenantsDir, themes.Has)
+	if err == nil {
+		// Portals' own words are checked against the shipped messages.
+		var messages *i18n.Bundle
+		if messages, err = i18n.Load(); err == nil {
+			err = setPortalWords(messages, tenants)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return nil, nil, errExit
@@ -129,6 +137,21 @@ func loadPortals(cfg config.Config, stderr io.Writer) (*theme.Set, *tenant.Regis
 		return nil, nil, err
 	}
 	return themes, reg, nil
+}
+
+// setPortalWords gives each portal its own words ("besoin" for "demande"),
+// or returns every problem, naming the file and the field.
+func setPortalWords(messages *i18n.Bundle, portals []*tenant.Tenant) error {
+	var problems tenant.Problems
+	for _, t := range portals {
+		for _, p := range messages.SetPortalWords(string(t.Slug), t.Words, t.Locales.Enabled) {
+			problems = append(problems, tenant.Problem{File: t.File, Field: p.Field, Message: p.Message})
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
 }
 
 func tenantCheck(args []string, stdout, stderr io.Writer) error {

@@ -45,6 +45,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := setPortalWords(messages, reg.All()); err != nil {
+		return err
+	}
 	atlas, err := loadAtlas(reg)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package web
 import (
 	"net/url"
 
+	"github.com/entraide/entraide/internal/i18n"
 	"github.com/gin-gonic/gin"
 )
 
@@ -33,10 +34,18 @@ func (s *Server) userLocale(c *gin.Context) {
 	}
 	// An API call says its language with each request (Accept-Language).
 	if cookie, _ := c.Cookie("lang"); cookie == "" && !wantsJSON(c) && t.SpeaksLocale(u.Locale) && u.Locale != localizer(c, s).Lang {
-		c.Set(ctxLocalizer, s.Messages.For(u.Locale))
+		c.Set(ctxLocalizer, s.localizerFor(c, u.Locale))
 		c.Header("Content-Language", u.Locale)
 	}
 	c.Next()
+}
+
+// localizerFor speaks lang with the portal's own words, if it has some.
+func (s *Server) localizerFor(c *gin.Context, lang string) *i18n.Localizer {
+	if t := currentTenant(c); t != nil {
+		return s.Messages.ForPortal(string(t.Slug), lang)
+	}
+	return s.Messages.For(lang)
 }
 
 // LanguageName is a language's own name ("Français", "English"), written
