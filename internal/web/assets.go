@@ -56,7 +56,8 @@ func serveAsset(c *gin.Context, a theme.Asset) {
 		c.Header("Cache-Control", "public, max-age=60")
 	}
 	c.Header("ETag", `"`+a.Hash+`"`)
-	if c.GetHeader("If-None-Match") == `"`+a.Hash+`"` {
+	// A compressed answer carries the weak form of the same tag.
+	if inm := c.GetHeader("If-None-Match"); inm == `"`+a.Hash+`"` || inm == `W/"`+a.Hash+`"` {
 		c.Status(http.StatusNotModified)
 		return
 	}

@@ -104,7 +104,7 @@ func (s *Server) Handler() http.Handler { return s.engine }
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID, s.accessLog, s.recover, securityHeaders)
+	e.Use(s.requestID, s.accessLog, compress, s.recover, securityHeaders)
 
 	// Probes answer on any host: load balancers call them by address.
 	e.GET("/healthz", s.healthz)
