@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entraide/entraide/internal/theme"
 	"github.com/entraide/entraide/internal/web"
@@ -185,4 +187,26 @@ func TestThemeStaticFiles(t *testing.T) {
 	if !strings.Contains(legal, "Publisher: Calvados") {
 		t.Errorf("legal page in English lacks the theme's notice")
 	}
+}
+
+// In development the server watches the themes directory: an edit shows on
+// the next page without a restart or a signal.
+func TestWatchThemesReloadsOnChange(t *testing.T) {
+	dir := copyThemes(t)
+	f := newFixture(t, func(d *web.Deps) { d.Themes, d.ThemesDir = loadThemes(t, dir), dir })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.server.WatchThemes(ctx, 20*time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // the watcher has taken its first stamp
+
+	writeFile(t, filepath.Join(dir, "calvados", "static", "calvados.css"), ".site-header{border-bottom:9px solid var(--accent)}")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		th, _ := loadThemes(t, dir).Get("calvados")
+		if strings.Contains(f.do(t, req{host: "beta.localhost"}).Body.String(), th.URL("theme.css")) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the edited theme was not reloaded")
 }

@@ -115,3 +115,25 @@ func TestPagesAreLight(t *testing.T) {
 		}
 	}
 }
+
+// A compressed file keeps its cache tag in weak form, and a browser that
+// sends it back gets 304 Not Modified, compressed or not.
+func TestCompressedAssetsStayCacheable(t *testing.T) {
+	f := newFixture(t, nil)
+	home := f.do(t, req{host: "alpha.localhost"}).Body.String()
+	css := regexp.MustCompile(`/static/[0-9a-f]+/app\.css`).FindString(home)
+	w := f.do(t, req{host: "alpha.localhost", path: css, header: map[string]string{"Accept-Encoding": "gzip, deflate, br"}})
+	etag := w.Header().Get("ETag")
+	if w.Header().Get("Content-Encoding") != "gzip" || !strings.HasPrefix(etag, `W/"`) {
+		t.Fatalf("compressed app.css: Content-Encoding %q, ETag %q", w.Header().Get("Content-Encoding"), etag)
+	}
+	for _, inm := range []string{etag, strings.TrimPrefix(etag, "W/")} {
+		if w := f.do(t, req{host: "alpha.localhost", path: css, header: map[string]string{"Accept-Encoding": "gzip", "If-None-Match": inm}}); w.Code != 304 || w.Body.Len() != 0 {
+			t.Errorf("If-None-Match %s = %d with %d bytes", inm, w.Code, w.Body.Len())
+		}
+	}
+	// A client that refuses gzip gets plain text.
+	if w := f.do(t, req{host: "alpha.localhost", path: css, header: map[string]string{"Accept-Encoding": "gzip;q=0"}}); w.Header().Get("Content-Encoding") != "" || !strings.Contains(w.Body.String(), "--primary") {
+		t.Errorf("gzip;q=0 got Content-Encoding %q", w.Header().Get("Content-Encoding"))
+	}
+}
