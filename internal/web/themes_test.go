@@ -180,6 +180,10 @@ func TestThemeStaticFiles(t *testing.T) {
 	if w := f.do(t, req{host: "beta.localhost", path: th.URL("calvados.css")}); w.Code != 200 {
 		t.Errorf("static file = %d", w.Code)
 	}
+	// Another portal's host does not serve this theme's files.
+	if w := f.do(t, req{host: "alpha.localhost", path: th.URL("calvados.css")}); w.Code != 404 {
+		t.Errorf("alpha serves calvados's static file: %d", w.Code)
+	}
 	if w := f.do(t, req{host: "beta.localhost", path: "/theme/x/theme.yaml"}); w.Code != 404 {
 		t.Errorf("the manifest itself is served: %d", w.Code)
 	}
