@@ -6,7 +6,11 @@ BIN     := bin/entraide
 SERVICES := ./deploy/with-services.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-browser browser-deps lint check-tenants territories stop clean
+.PHONY: help build run test test-browser browser-deps axe lint check-tenants territories stop clean
+
+# axe-core checks pages for accessibility problems in the browser tests.
+AXE_VERSION := 4.14.1
+AXE_JS      := build/npm/node_modules/axe-core/axe.min.js
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,16 +24,21 @@ run: build ## serve the three demo portals (finds or starts PostgreSQL, migrates
 test: browser-deps ## run every test with -race against real PostgreSQL, Redis and Chromium (each test in its own database)
 	$(SERVICES) test $(GO) test -race -count=1 ./...
 
-test-browser: browser-deps ## run only the browser tests (screenshots in build/screenshots/)
-	$(SERVICES) test $(GO) test -count=1 -run Browser -v ./internal/web/
+test-browser: browser-deps ## run only the browser tests: axe on every page of every demo theme (build/a11y/), core flows, screenshots (build/screenshots/)
+	$(SERVICES) test $(GO) test -count=1 -timeout 20m -run Browser -v ./internal/web/
 
-browser-deps: ## install Debian's Chromium for the browser tests when it is missing
+browser-deps: axe ## install Debian's Chromium (and axe-core) for the browser tests when missing
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing chromium for the browser tests"; \
 		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
 		echo "*** could not install chromium: the browser tests will be skipped ***"; \
 	else echo "*** chromium is missing (sudo apt-get install chromium): the browser tests will be skipped ***"; fi; }
+
+axe: ## install axe-core $(AXE_VERSION) from npm into build/npm when missing
+	@test -f $(AXE_JS) && grep -q '"version": "$(AXE_VERSION)"' build/npm/node_modules/axe-core/package.json || \
+	{ npm install --no-save --no-audit --no-fund --prefix build/npm axe-core@$(AXE_VERSION) >/dev/null || \
+	  echo "*** could not install axe-core with npm: the accessibility tests will be skipped ***"; }
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l cmd internal migrations); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi

@@ -22,8 +22,10 @@ import (
 	"strings"
 
 	"github.com/entraide/entraide/internal/config"
+	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/theme"
+	"github.com/entraide/entraide/internal/web"
 )
 
 const usage = `entraide: one deployment serving every département's mutual-aid portal.
@@ -110,11 +112,22 @@ func commonFlags(name string, args []string, stderr io.Writer, extra func(*flag.
 // line, naming file and field.
 func loadPortals(cfg config.Config, stderr io.Writer) (*theme.Set, *tenant.Registry, error) {
 	themes, err := theme.LoadDir(cfg.ThemesDir)
+	if err == nil {
+		// Template overrides are checked and parsed as serving would.
+		err = web.CheckThemes(themes)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return nil, nil, errExit
 	}
 	tenants, err := tenant.LoadDir(cfg.TenantsDir, themes.Has)
+	if err == nil {
+		// Portals' own words are checked against the shipped messages.
+		var messages *i18n.Bundle
+		if messages, err = i18n.Load(); err == nil {
+			err = setPortalWords(messages, tenants)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return nil, nil, errExit
@@ -124,6 +137,21 @@ func loadPortals(cfg config.Config, stderr io.Writer) (*theme.Set, *tenant.Regis
 		return nil, nil, err
 	}
 	return themes, reg, nil
+}
+
+// setPortalWords gives each portal its own words ("besoin" for "demande"),
+// or returns every problem, naming the file and the field.
+func setPortalWords(messages *i18n.Bundle, portals []*tenant.Tenant) error {
+	var problems tenant.Problems
+	for _, t := range portals {
+		for _, p := range messages.SetPortalWords(string(t.Slug), t.Words, t.Locales.Enabled) {
+			problems = append(problems, tenant.Problem{File: t.File, Field: p.Field, Message: p.Message})
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
 }
 
 func tenantCheck(args []string, stdout, stderr io.Writer) error {

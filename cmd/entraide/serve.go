@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -43,6 +44,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	messages, err := i18n.Load()
 	if err != nil {
+		return err
+	}
+	if err := setPortalWords(messages, reg.All()); err != nil {
 		return err
 	}
 	atlas, err := loadAtlas(reg)
@@ -126,7 +130,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Mailer: mailer, Place: placeOf(atlas),
 	})
 	deps := web.Deps{
-		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, Messages: messages,
+		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, ThemesDir: cfg.ThemesDir, Messages: messages,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Help: posts, Secret: secret,
 		Conversations:  conversation.New(d, mailer, messages),
 		Reports:        report.New(d),
@@ -162,6 +166,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
+	go reloadThemesOnHUP(ctx, srv, log)
+	if cfg.Dev {
+		// A designer sees an edited theme on the next page, no restart.
+		go srv.WatchThemes(ctx, time.Second)
+	}
 
 	select {
 	case err := <-serveErr:
@@ -178,6 +187,27 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// reloadThemesOnHUP reads the themes again on SIGHUP, so a département's
+// new look goes live without a restart. A broken theme is logged with the
+// theme and token at fault, and the running look stays.
+func reloadThemesOnHUP(ctx context.Context, srv *web.Server, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := srv.ReloadThemes(); err != nil {
+				log.Error("SIGHUP: themes not reloaded", "error", err)
+				continue
+			}
+			log.Info("SIGHUP: themes reloaded")
+		}
+	}
 }
 
 // loadAtlas reads the embedded territory data and checks it covers every

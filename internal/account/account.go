@@ -540,6 +540,16 @@ func (s *Service) ByAPIToken(ctx context.Context, token string) (User, error) {
 	return u, err
 }
 
+// SetLocale remembers the language a person chose, for their pages on any
+// browser and for the emails sent to them. The caller checks that the
+// portal speaks it.
+func (s *Service) SetLocale(ctx context.Context, userID int64, locale string) error {
+	return s.db.Tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, setLocaleSQL, userID, locale)
+		return err
+	})
+}
+
 // ByID returns an account of the portal in ctx.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 	var u User

@@ -40,6 +40,8 @@ RETURNING ` + userColumns
 
 	deleteUserSQL = `DELETE FROM users WHERE id = $1`
 
+	setLocaleSQL = `UPDATE users SET locale = $2, updated_at = now() WHERE id = $1`
+
 	insertAPITokenSQL = `INSERT INTO api_tokens (user_id, token_hash, name) VALUES ($1, $2, $3) RETURNING id`
 
 	apiTokensSQL = `SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id`

@@ -80,8 +80,9 @@ type Config struct {
 	// refuses to start without one unless dev is set.
 	SecretKey string `mapstructure:"secret_key"`
 
-	// Dev enables development-only pages (the outbox of sent emails) and an
-	// ephemeral secret key. Never in production.
+	// Dev enables development-only pages (the outbox of sent emails), an
+	// ephemeral secret key, and reloading themes when their files change.
+	// Never in production.
 	Dev bool `mapstructure:"dev"`
 }
 

@@ -30,6 +30,12 @@ type Bundle struct {
 	bundle  *goi18n.Bundle
 	locales []string
 	ids     map[string][]string // message ids per locale
+	files   []string            // the message files, for portal overlays
+	// source holds the French messages, to check portals' words against.
+	source map[string]*goi18n.Message
+	// portals holds, per portal, a bundle with the portal's own words on
+	// top of the shipped messages (see SetPortalWords).
+	portals map[string]*goi18n.Bundle
 }
 
 // Load reads the embedded message files.
@@ -40,7 +46,8 @@ func Load() (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("i18n: list message files: %w", err)
 	}
-	out := &Bundle{bundle: b, ids: map[string][]string{}}
+	out := &Bundle{bundle: b, ids: map[string][]string{}, files: files,
+		source: map[string]*goi18n.Message{}, portals: map[string]*goi18n.Bundle{}}
 	for _, f := range files {
 		mf, err := b.LoadMessageFileFS(localeFS, f)
 		if err != nil {
@@ -50,6 +57,9 @@ func Load() (*Bundle, error) {
 		out.locales = append(out.locales, locale)
 		for _, m := range mf.Messages {
 			out.ids[locale] = append(out.ids[locale], m.ID)
+			if locale == Source {
+				out.source[m.ID] = m
+			}
 		}
 	}
 	return out, nil
@@ -97,8 +107,10 @@ func (l *Localizer) translate(id string, count any, pairs []any) string {
 			data[k] = pairs[i+1]
 		}
 	}
-	if count != nil {
-		data["Count"] = count
+	if n, ok := count.(int); ok {
+		// The plural form is chosen from the number; the text shows it
+		// written as the language writes numbers ("1 234", "1,234").
+		data["Count"] = l.Number(n)
 	}
 	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
 	if err != nil {
@@ -135,6 +147,29 @@ func Negotiate(choice, acceptLanguage string, enabled []string, def string) stri
 		}
 	}
 	return def
+}
+
+// Number writes a whole number as people of the language write it: French
+// groups thousands with a narrow no-break space ("12 345"), English with a
+// comma ("12,345").
+func (l *Localizer) Number(n int) string {
+	sep := "\u202f"
+	if l.Lang == "en" {
+		sep = ","
+	}
+	digits := fmt.Sprint(n)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(d)
+	}
+	return sign + b.String()
 }
 
 // paris is the time zone every portal lives in; dates are shown in it.

@@ -102,3 +102,112 @@ func TestNegotiate(t *testing.T) {
 		})
 	}
 }
+
+func TestNumbersInEachLanguage(t *testing.T) {
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"fr", 7, "7"},
+		{"fr", 1234, "1\u202f234"}, {"fr", 1234567, "1\u202f234\u202f567"}, {"fr", -4500, "-4\u202f500"},
+		{"en", 999, "999"},
+		{"en", 1234, "1,234"}, {"en", 1234567, "1,234,567"},
+	}
+	for _, tc := range tests {
+		if got := b.For(tc.lang).Number(tc.n); got != tc.want {
+			t.Errorf("%s Number(%d) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	// Counts in messages are written the same way, and still pick the
+	// right plural form.
+	if got := b.For("fr").N("home.categories.count", 1500); got != "1\u202f500 sortes d'aide" {
+		t.Errorf("French count = %q", got)
+	}
+	if got := b.For("en").N("home.categories.count", 1500); got != "1,500 kinds of help" {
+		t.Errorf("English count = %q", got)
+	}
+}
+
+// A portal's words replace the platform's for that portal only, through
+// the same localizer; a count message keeps its two forms.
+func TestPortalWords(t *testing.T) {
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := []Word{
+		{ID: "post.kind.demande", Text: map[string]string{"fr": "Besoin", "en": "Need"}},
+		{ID: "home.categories.count", One: map[string]string{"fr": "{{.Count}} sorte de besoin"}, Other: map[string]string{"fr": "{{.Count}} sortes de besoins"}},
+	}
+	if ps := b.SetPortalWords("tousvoisins44", words, []string{"fr", "en"}); len(ps) > 0 {
+		t.Fatalf("SetPortalWords: %v", ps)
+	}
+	tests := []struct {
+		portal, lang, id string
+		count            int
+		want             string
+	}{
+		{"tousvoisins44", "fr", "post.kind.demande", -1, "Besoin"},
+		{"tousvoisins44", "en", "post.kind.demande", -1, "Need"},
+		{"tousvoisins44", "fr", "home.categories.count", 1, "1 sorte de besoin"},
+		{"tousvoisins44", "fr", "home.categories.count", 3, "3 sortes de besoins"},
+		// Not replaced in English: the platform's words.
+		{"tousvoisins44", "en", "home.categories.count", 3, "3 kinds of help"},
+		// Other portals keep the platform's words.
+		{"calvados", "fr", "post.kind.demande", -1, "Demande"},
+		{"tousvoisins44", "fr", "post.kind.proposition", -1, "Proposition"},
+	}
+	for _, tc := range tests {
+		l := b.ForPortal(tc.portal, tc.lang)
+		got := l.T(tc.id)
+		if tc.count >= 0 {
+			got = l.N(tc.id, tc.count)
+		}
+		if got != tc.want {
+			t.Errorf("%s %s %s = %q, want %q", tc.portal, tc.lang, tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestPortalWordsProblems(t *testing.T) {
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := func(s string) map[string]string { return map[string]string{"fr": s} }
+	tests := []struct {
+		name  string
+		word  Word
+		field string
+		want  string
+	}{
+		{"unknown id", Word{ID: "post.kind.besoin", Text: fr("Besoin")}, "words[0].id", `unknown message "post.kind.besoin"`},
+		{"no id", Word{Text: fr("Besoin")}, "words[0].id", "required"},
+		{"no words", Word{ID: "post.kind.demande"}, "words[0].text", "required"},
+		{"language not spoken", Word{ID: "post.kind.demande", Text: map[string]string{"de": "Bedarf"}}, "words[0].text.de", `does not speak "de"`},
+		{"count message as text", Word{ID: "home.categories.count", Text: fr("des aides")}, "words[0].text", "depends on a count"},
+		{"plain message with forms", Word{ID: "post.kind.demande", One: fr("Besoin"), Other: fr("Besoins")}, "words[0]", "does not depend on a count"},
+		{"placeholder not filled", Word{ID: "home.title", Text: fr("Bienvenue {{.Name}}")}, "words[0].text.fr", "{{.Name}} is not filled"},
+		{"broken template", Word{ID: "home.title", Text: fr("Bienvenue {{.Portal")}, "words[0].text.fr", "not a valid message"},
+		{"empty", Word{ID: "post.kind.demande", Text: fr("  ")}, "words[0].text.fr", "must not be empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ps := b.SetPortalWords("p", []Word{tc.word}, []string{"fr", "en"})
+			for _, p := range ps {
+				if p.Field == tc.field && strings.Contains(p.Message, tc.want) {
+					return
+				}
+			}
+			t.Fatalf("problems = %v, want %s: …%s…", ps, tc.field, tc.want)
+		})
+	}
+	if _, ok := b.portals["p"]; ok {
+		t.Fatal("a portal with wrong words got an overlay")
+	}
+}

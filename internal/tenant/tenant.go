@@ -9,6 +9,8 @@ package tenant
 import (
 	"context"
 	"regexp"
+
+	"github.com/entraide/entraide/internal/i18n"
 )
 
 // Slug identifies a portal for its whole life. It is lower-case ASCII letters,
@@ -84,6 +86,10 @@ type Tenant struct {
 	Categories  []Category `mapstructure:"categories"`
 	Rules       Rules      `mapstructure:"rules"`
 	Email       Email      `mapstructure:"email"`
+	// Words are the portal's own wording of some of the platform's
+	// messages ("besoin" where the platform says "demande"), checked
+	// against the shipped messages at start.
+	Words []i18n.Word `mapstructure:"words"`
 
 	// File is the configuration file the portal was read from, for messages.
 	File string `mapstructure:"-"`

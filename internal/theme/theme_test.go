@@ -115,6 +115,9 @@ func writeTheme(t *testing.T, root, key, manifest string, files map[string]strin
 		t.Fatal(err)
 	}
 	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -148,6 +151,62 @@ func TestLoadDirValidTheme(t *testing.T) {
 	}
 	if string(th.Logo.Body) != svgLogo {
 		t.Errorf("Logo.Body = %q, want the logo file's content %q", th.Logo.Body, svgLogo)
+	}
+}
+
+// A theme with every optional part: fonts of its own, a favicon, static
+// files, an extra stylesheet, footer links, legal notices and a template.
+func TestLoadDirFullTheme(t *testing.T) {
+	root := t.TempDir()
+	manifest := validManifest + `radius: 0.25rem
+favicon: favicon.png
+stylesheet: extra.css
+fonts:
+  body: "Luciole, Verdana, sans-serif"
+  heading: Georgia, serif
+  faces:
+    - {family: Luciole, file: luciole.woff2, weight: "400", style: normal}
+footer_links:
+  - {label: {fr: "Le département", en: "The county"}, url: "https://www.calvados.fr/"}
+legal:
+  fr: "Éditeur : le département.\n\nHébergeur : quelque part."
+`
+	writeTheme(t, root, "full", manifest, map[string]string{
+		"logo.svg": svgLogo, "favicon.png": "\x89PNG", "static/luciole.woff2": "wOF2",
+		"static/extra.css": ".site-header{border-bottom:4px solid var(--accent)}", "templates/home.html": `{{define "content"}}{{end}}`,
+	})
+	set, err := theme.LoadDir(root)
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	th, _ := set.Get("full")
+	css := string(th.CSS.Body)
+	for _, want := range []string{
+		`@font-face{font-family:"Luciole";src:url(` + th.URL("luciole.woff2") + `) format("woff2")`,
+		"--font-body:Luciole, Verdana, sans-serif", "--font-heading:Georgia, serif", "--radius:0.25rem",
+		".site-header{border-bottom:4px solid var(--accent)}",
+	} {
+		if !strings.Contains(css, want) {
+			t.Errorf("theme.css lacks %q:\n%s", want, css)
+		}
+	}
+	if !strings.HasPrefix(th.URL("luciole.woff2"), "/theme/") {
+		t.Errorf("URL(luciole.woff2) = %q", th.URL("luciole.woff2"))
+	}
+	if a, ok := th.File("favicon.png"); !ok || a.ContentType != "image/png" || th.FaviconFile() != "favicon.png" {
+		t.Errorf("favicon = %+v, %t, %q", a, ok, th.FaviconFile())
+	}
+	if _, ok := th.File("nothing.png"); ok {
+		t.Errorf("File(nothing.png) found a file")
+	}
+	if got := th.Manifest.FooterLinks[0].Label.In("en"); got != "The county" {
+		t.Errorf("footer label in English = %q", got)
+	}
+	if got := th.Manifest.Legal.Paragraphs("en"); len(got) != 2 || got[1] != "Hébergeur : quelque part." {
+		t.Errorf("legal paragraphs (English falls back to French) = %q", got)
+	}
+	if string(th.Templates["home.html"]) != `{{define "content"}}{{end}}` {
+		t.Errorf("Templates = %q", th.Templates)
 	}
 }
 
@@ -238,6 +297,60 @@ func TestLoadDirBrokenTheme(t *testing.T) {
 			manifest: func(t *testing.T) string { return edit(t, "name: Test\n", "") },
 			files:    map[string]string{"logo.svg": svgLogo},
 			want:     []string{"name: required"},
+		},
+		{
+			name: "font from an address",
+			manifest: func(t *testing.T) string {
+				return validManifest + "fonts:\n  body: \"url(https://fonts.example/x.woff2)\"\n"
+			},
+			files: map[string]string{"logo.svg": svgLogo},
+			want:  []string{"fonts.body", "never addresses"},
+		},
+		{
+			name: "font file missing",
+			manifest: func(t *testing.T) string {
+				return validManifest + "fonts:\n  faces:\n    - {family: Marianne, file: marianne.woff2}\n"
+			},
+			files: map[string]string{"logo.svg": svgLogo},
+			want:  []string{"fonts.faces[0].file", "static/"},
+		},
+		{
+			name:     "favicon missing",
+			manifest: func(t *testing.T) string { return validManifest + "favicon: favicon.ico\n" },
+			files:    map[string]string{"logo.svg": svgLogo},
+			want:     []string{"favicon", `"favicon.ico" cannot be read`},
+		},
+		{
+			name:     "static file of an unknown type",
+			manifest: func(t *testing.T) string { return validManifest },
+			files:    map[string]string{"logo.svg": svgLogo, "static/run.js": "alert(1)"},
+			want:     []string{"static/run.js", "must be .svg"},
+		},
+		{
+			name:     "stylesheet that loads from elsewhere",
+			manifest: func(t *testing.T) string { return validManifest + "stylesheet: extra.css\n" },
+			files:    map[string]string{"logo.svg": svgLogo, "static/extra.css": "body{background:url(https://cdn.example/bg.png)}"},
+			want:     []string{"stylesheet", "elsewhere"},
+		},
+		{
+			name: "footer link without a usable address",
+			manifest: func(t *testing.T) string {
+				return validManifest + "footer_links:\n  - {label: {fr: Contact}, url: \"javascript:alert(1)\"}\n"
+			},
+			files: map[string]string{"logo.svg": svgLogo},
+			want:  []string{"footer_links[0].url", "https://"},
+		},
+		{
+			name:     "radius that is not a length",
+			manifest: func(t *testing.T) string { return validManifest + "radius: \"1rem;color:red\"\n" },
+			files:    map[string]string{"logo.svg": svgLogo},
+			want:     []string{"radius", "length"},
+		},
+		{
+			name:     "template override that is not HTML",
+			manifest: func(t *testing.T) string { return validManifest },
+			files:    map[string]string{"logo.svg": svgLogo, "templates/home.tmpl": "x"},
+			want:     []string{"templates/home.tmpl", ".html"},
 		},
 		{
 			name:     "invalid YAML",

@@ -30,23 +30,21 @@ func (s *Server) staticAsset(c *gin.Context) {
 	serveAsset(c, theme.Asset{Body: appCSS, ContentType: "text/css; charset=utf-8", Hash: appCSSHash})
 }
 
-// themeAsset serves the portal's own theme files: its stylesheet of colours
-// and its logo. The portal comes from the host, so one portal can never be
+// themeAsset serves the portal's own theme files: its stylesheet, logo,
+// favicon and static files (fonts, images). The portal comes from the host, so one portal can never be
 // served another's look.
 func (s *Server) themeAsset(c *gin.Context) {
-	th, ok := s.Themes.Get(currentTenant(c).Theme)
+	th, ok := s.look().themes.Get(currentTenant(c).Theme)
 	if !ok {
 		s.renderError(c, errNotFound)
 		return
 	}
-	switch c.Param("file") {
-	case "theme.css":
-		serveAsset(c, th.CSS)
-	case th.Manifest.Logo:
-		serveAsset(c, th.Logo)
-	default:
+	a, ok := th.File(c.Param("file"))
+	if !ok {
 		s.renderError(c, errNotFound)
+		return
 	}
+	serveAsset(c, a)
 }
 
 // serveAsset lets browsers cache a file for a year when the URL carries its
@@ -58,7 +56,8 @@ func serveAsset(c *gin.Context, a theme.Asset) {
 		c.Header("Cache-Control", "public, max-age=60")
 	}
 	c.Header("ETag", `"`+a.Hash+`"`)
-	if c.GetHeader("If-None-Match") == `"`+a.Hash+`"` {
+	// A compressed answer carries the weak form of the same tag.
+	if inm := c.GetHeader("If-None-Match"); inm == `"`+a.Hash+`"` || inm == `W/"`+a.Hash+`"` {
 		c.Status(http.StatusNotModified)
 		return
 	}

@@ -43,6 +43,12 @@ func chromium(t *testing.T) string {
 // (no sandbox as root, no background traffic to the closed network).
 func browserCtx(t *testing.T) context.Context {
 	t.Helper()
+	return browserCtxFor(t, 90*time.Second)
+}
+
+// browserCtxFor is browserCtx for a test that needs longer than 90 s.
+func browserCtxFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -53,7 +59,7 @@ func browserCtx(t *testing.T) context.Context {
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	return ctx
 }

@@ -245,7 +245,7 @@ func (s *Server) negotiateLocale(c *gin.Context) {
 		choice, _ = c.Cookie("lang")
 	}
 	lang := i18n.Negotiate(choice, c.GetHeader("Accept-Language"), enabled, def)
-	c.Set(ctxLocalizer, s.Messages.For(lang))
+	c.Set(ctxLocalizer, s.localizerFor(c, lang))
 	c.Header("Content-Language", lang)
 	c.Next()
 }

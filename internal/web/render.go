@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -49,30 +49,6 @@ type itemView struct {
 	Item any
 }
 
-func loadViews() (*views, error) {
-	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
-	if err != nil {
-		return nil, fmt.Errorf("web: parse layout: %w", err)
-	}
-	files, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("web: list templates: %w", err)
-	}
-	v := &views{pages: map[string]*template.Template{}}
-	for _, f := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" || name == "partials" {
-			continue
-		}
-		t, err := template.Must(layout.Clone()).ParseFS(templateFS, f)
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", f, err)
-		}
-		v.pages[name] = t
-	}
-	return v, nil
-}
-
 // Page is what every template receives. L speaks the request's language;
 // there are no shared translation funcs, so two requests in two languages
 // never see each other's words.
@@ -109,6 +85,9 @@ type Page struct {
 
 	communeName func(string) string
 	atlas       *territory.Atlas
+	// messages and query serve the language switch (see LanguageURL).
+	messages *i18n.Bundle
+	query    url.Values
 
 	// idPrefix keeps field ids unique when a page holds several forms with
 	// a field of the same name (see FormFor).
@@ -168,14 +147,16 @@ func (p *Page) FieldID(name string) string { return "champ-" + p.idPrefix + name
 // Text picks the request's language from a configured text.
 func (p *Page) Text(t tenant.Text) string { return t.In(p.L.Lang) }
 
-// ThemeURL is the URL of one of the portal theme's files.
+// ThemeURL is the URL of one of the portal theme's files: "theme.css",
+// "logo", "favicon" or a file of its static/ directory.
 func (p *Page) ThemeURL(file string) string {
 	switch file {
-	case "theme.css":
-		return "/theme/" + p.Theme.CSS.Hash + "/theme.css"
-	default:
-		return "/theme/" + p.Theme.Logo.Hash + "/" + p.Theme.Manifest.Logo
+	case "logo":
+		file = p.Theme.Manifest.Logo
+	case "favicon":
+		file = p.Theme.FaviconFile()
 	}
+	return p.Theme.URL(file)
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {
@@ -192,6 +173,8 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 		Territory:   currentTerritory(c),
 		communeName: s.communeName,
 		atlas:       s.Atlas,
+		messages:    s.Messages,
+		query:       c.Request.URL.Query(),
 	}
 	if p.Territory != nil && p.Portal != nil {
 		p.PortalURL = "//" + p.Portal.Hosts[0] + portOf(c.GetString(ctxHost)) + "/"
@@ -215,7 +198,7 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 		p.Notice = p.L.T(id)
 	}
 	if p.Portal != nil {
-		p.Theme, _ = s.Themes.Get(p.Portal.Theme)
+		p.Theme, _ = s.look().themes.Get(p.Portal.Theme)
 		p.Languages = p.Portal.Locales.Enabled
 	}
 	return p
@@ -243,7 +226,7 @@ func localizer(c *gin.Context, s *Server) *i18n.Localizer {
 // render executes a page into a buffer first, so that a template error
 // becomes a clean error page rather than half a page.
 func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
-	t, ok := s.views.pages[name]
+	t, ok := s.look().viewsFor(p.Theme).pages[name]
 	if !ok {
 		s.renderError(c, fmt.Errorf("web: no template %q", name))
 		return

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/authz"
@@ -29,17 +30,19 @@ import (
 
 // Deps is what the web layer needs, built by cmd/entraide.
 type Deps struct {
-	Log      *slog.Logger
-	DB       *db.DB
-	KV       kv.Store
-	Tenants  *tenant.Registry
-	Themes   *theme.Set
-	Messages *i18n.Bundle
-	Accounts *account.Service
-	Sessions *session.Store
-	Atlas    *territory.Atlas
-	Authz    *authz.Authorizer
-	Help     *help.Service
+	Log     *slog.Logger
+	DB      *db.DB
+	KV      kv.Store
+	Tenants *tenant.Registry
+	Themes  *theme.Set
+	// ThemesDir is where Themes were read from, for ReloadThemes.
+	ThemesDir string
+	Messages  *i18n.Bundle
+	Accounts  *account.Service
+	Sessions  *session.Store
+	Atlas     *territory.Atlas
+	Authz     *authz.Authorizer
+	Help      *help.Service
 	// Conversations are the private exchanges that follow a post.
 	Conversations *conversation.Service
 	Reports       *report.Service
@@ -62,7 +65,9 @@ type Deps struct {
 type Server struct {
 	Deps
 	engine *gin.Engine
-	views  *views
+	// looks holds the themes and their parsed templates; reloading themes
+	// swaps it whole (see ReloadThemes).
+	looks atomic.Pointer[look]
 }
 
 // New builds the engine with every route. Templates are parsed here, so a
@@ -71,7 +76,10 @@ func New(d Deps) (*Server, error) {
 	if len(d.Secret) < 32 {
 		return nil, fmt.Errorf("web: the secret must be at least 32 bytes (got %d)", len(d.Secret))
 	}
-	views, err := loadViews()
+	if d.Themes == nil {
+		return nil, fmt.Errorf("web: no themes")
+	}
+	l, err := newLook(d.Themes)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +96,8 @@ func New(d Deps) (*Server, error) {
 	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	e.HandleMethodNotAllowed = false
 
-	s := &Server{Deps: d, engine: e, views: views}
+	s := &Server{Deps: d, engine: e}
+	s.looks.Store(l)
 	s.routes()
 	return s, nil
 }
@@ -98,7 +107,7 @@ func (s *Server) Handler() http.Handler { return s.engine }
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID, s.accessLog, s.recover, securityHeaders)
+	e.Use(s.requestID, s.accessLog, compress, s.recover, securityHeaders)
 
 	// Probes answer on any host: load balancers call them by address.
 	e.GET("/healthz", s.healthz)
@@ -107,10 +116,11 @@ func (s *Server) routes() {
 
 	// The language is chosen before the rate limit so that a 429 page
 	// speaks the person's language too.
-	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit, s.csrf, s.loadUser}
+	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit, s.csrf, s.loadUser, s.userLocale}
 	portal := e.Group("/", portalChain...)
 	portal.GET("/", s.home)
 	portal.GET("/theme/:hash/:file", s.themeAsset)
+	portal.GET("/mentions-legales", s.legal)
 
 	portal.GET("/inscription", s.registerForm)
 	portal.POST("/inscription", s.register)

@@ -53,6 +53,11 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, p := range portals { // their own words, as serve gives them
+		if ps := messages.SetPortalWords(string(p.Slug), p.Words, p.Locales.Enabled); len(ps) > 0 {
+			t.Fatal(ps)
+		}
+	}
 	store := testutil.Redis(t)
 	atlas, err := territory.Load()
 	if err != nil {
