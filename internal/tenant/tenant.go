@@ -53,6 +53,10 @@ type Rules struct {
 	RequestExpiryDays int `mapstructure:"request_expiry_days"`
 	// ForbiddenWords are refused in any post, in addition to the platform's rules.
 	ForbiddenWords []string `mapstructure:"forbidden_words"`
+	// ResidentsCreateEvents lets every resident propose events to the
+	// calendar (agenda module); their events wait for a moderator.
+	// Otherwise only référents and admins create events.
+	ResidentsCreateEvents bool `mapstructure:"residents_create_events"`
 }
 
 // Locales says which languages the portal speaks.
