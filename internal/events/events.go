@@ -135,7 +135,9 @@ type Event struct {
 }
 
 // Recurring reports whether the event happens more than once.
-func (e Event) Recurring() bool { return e.Recurrence.Freq == RecurWeekly || e.Recurrence.Freq == RecurMonthly }
+func (e Event) Recurring() bool {
+	return e.Recurrence.Freq == RecurWeekly || e.Recurrence.Freq == RecurMonthly
+}
 
 // Relayed reports whether the event is organised elsewhere.
 func (e Event) Relayed() bool { return e.OrganiserURL != "" }

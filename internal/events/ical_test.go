@@ -25,7 +25,7 @@ func sampleCalendar() events.Calendar {
 		Description: "Un café pour discuter, chaque semaine.", CommuneCode: "44109", Online: true, OnlineURL: "https://visio.exemple.fr/cafe",
 		Start: at("2026-03-17 10:00"), End: at("2026-03-17 11:00"),
 		Recurrence: events.Recurrence{Freq: events.RecurWeekly, Interval: 2, Weekdays: []string{"TU", "FR"}, Count: 6},
-		CreatedAt: updated, UpdatedAt: updated}
+		CreatedAt:  updated, UpdatedAt: updated}
 	once := events.Event{ID: 14, Category: "loisirs", Title: "Pique-nique", Description: "Un pique-nique au parc, tout le monde est invité.",
 		CommuneCode: "44109", Start: at("2026-07-04 12:00"), End: at("2026-07-04 15:00"), CreatedAt: updated, UpdatedAt: updated,
 		Recurrence: events.Recurrence{Freq: events.RecurNone}}
