@@ -44,6 +44,8 @@ func (s *Server) apiRoutes(api *gin.RouterGroup) {
 	auth.POST("/conversations/:id/messages", s.requireModule("entraide"), s.apiSend)
 	auth.POST("/conversations/:id/helper", s.requireModule("entraide"), s.apiChooseHelper)
 	auth.POST("/reports", s.requireModule("entraide"), s.apiReport)
+
+	s.eventsAPIRoutes(api, auth)
 }
 
 func (s *Server) apiRequireUser(c *gin.Context) {

@@ -25,4 +25,12 @@ var notices = map[string]string{
 	"signale":     "report.done",
 	"prevenus":    "match.notified",
 	"jeton":       "account.tokens.revoked",
+	// events
+	"evenement-publie":     "events.published",
+	"evenement-en-attente": "events.pending.notice",
+	"inscrit":              "events.signup.done",
+	"liste-attente":        "events.signup.waiting_done",
+	"desinscrit":           "events.signup.left",
+	"inscription-fermee":   "events.signup.closed",
+	"date-annulee":         "events.day_cancelled",
 }
