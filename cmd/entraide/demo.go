@@ -192,7 +192,7 @@ func demoEvent(ctx context.Context, stdout io.Writer, accounts *account.Service,
 		CommuneCode: commune, Address: "Maison de quartier, salle du rez-de-chaussée",
 		Day: first.Format("2006-01-02"), StartTime: "18:00", EndTime: "20:00", Capacity: 12,
 		Accessibility: "Salle de plain-pied, accessible en fauteuil. Toilettes adaptées.",
-		Recurrence: events.RecurMonthly, Interval: 1, MonthWeek: 2, Count: 10,
+		Recurrence:    events.RecurMonthly, Interval: 1, MonthWeek: 2, Count: 10,
 	})
 	if err != nil {
 		return fmt.Errorf("demo %s: monthly event: %w", t.Slug, err)

@@ -285,4 +285,3 @@ func TestEventsAPI(t *testing.T) {
 		t.Fatalf("alpha's event on beta: %d", code)
 	}
 }
-
