@@ -758,11 +758,13 @@ func (s *Service) CancelDay(ctx context.Context, userID, eventID int64, day, bas
 	}
 	var told []recipient
 	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
-		sql := addExceptionSQL
-		if !ev.Recurring() {
-			sql = cancelEventSQL
+		var err error
+		if ev.Recurring() {
+			_, err = tx.Exec(ctx, addExceptionSQL, eventID, day)
+		} else {
+			_, err = tx.Exec(ctx, cancelEventSQL, eventID)
 		}
-		if _, err := tx.Exec(ctx, sql, eventID, day); err != nil {
+		if err != nil {
 			return fmt.Errorf("events: cancel %s: %w", day, err)
 		}
 		rows, err := tx.Query(ctx, dropSignupsSQL, eventID, day)

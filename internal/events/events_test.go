@@ -462,3 +462,30 @@ func (f *fixture) messages(t *testing.T, slug tenant.Slug) []mail.Entry {
 	}
 	return out
 }
+
+// Cancelling the one date of a single event cancels the event.
+func TestCancelSingleEvent(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.env.Ctx(t, "libre")
+	ref := f.referent(t, ctx, "Rémi")
+	d := workshop(inDays(20))
+	d.Recurrence, d.Count, d.MonthWeek = events.RecurNone, 0, 0
+	ev, err := f.svc.Create(ctx, ref, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := ev.Start.Format("2006-01-02")
+	if err := f.svc.CancelDay(ctx, ref, ev.ID, day, "https://libre.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = f.svc.Get(ctx, ev.ID, 0)
+	if ev.CancelledAt == nil {
+		t.Fatal("the event is not cancelled")
+	}
+	if _, err := f.svc.SignUp(ctx, f.user(t, ctx, "Ana"), ev.ID, day); !errors.Is(err, events.ErrClosed) {
+		t.Fatalf("sign-up to a cancelled event: %v", err)
+	}
+	if feed, _ := f.svc.Feed(ctx, "", ""); len(feed) != 0 {
+		t.Fatal("the feed still publishes a cancelled event")
+	}
+}

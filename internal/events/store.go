@@ -109,7 +109,7 @@ SELECT s.day,
 UPDATE events SET exceptions = array_append(exceptions, $2::date), updated_at = now()
  WHERE id = $1 AND NOT ($2::date = ANY (exceptions))`
 
-	cancelEventSQL = `UPDATE events SET cancelled_at = now(), updated_at = now() WHERE id = $1 AND $2::text <> '' AND cancelled_at IS NULL`
+	cancelEventSQL = `UPDATE events SET cancelled_at = now(), updated_at = now() WHERE id = $1 AND cancelled_at IS NULL`
 
 	// dropSignupsSQL removes the sign-ups of a cancelled day and returns
 	// whom to tell.
