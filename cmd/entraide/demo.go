@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/events"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
@@ -71,6 +73,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer closeAZ()
+	calendar := events.New(events.Deps{DB: d, Place: events.Place(placeOf(atlas)), Portals: reg.All(),
+		MayOrganise: organiseCheck(&az), Mailer: mailer, Messages: messages})
 
 	for _, t := range reg.All() {
 		pctx := tenant.WithTenant(ctx, t)
@@ -106,6 +110,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if skip {
 			fmt.Fprintf(stdout, "demo   %-16s already has its demo people\n", t.Slug)
+			if err := demoEvent(pctx, stdout, accounts, calendar, t, big[0]); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := az.Grant(pctx, authz.OperatorActor("demo"), ids["Agnès (admin)"], authz.RoleAdminDepartement, nil); err != nil {
@@ -159,7 +166,55 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("demo %s: report: %w", t.Slug, err)
 		}
 		fmt.Fprintf(stdout, "demo   %-16s people: admin@ (admin), paul@ (référent), lea@, zoe@%s (password %q); 4 posts\n", t.Slug, t.Hosts[0], DemoPassword)
+		if err := demoEvent(pctx, stdout, accounts, calendar, t, big[0]); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// demoWorkshop is the title of the demo portal's monthly event.
+const demoWorkshop = "Atelier cuisine du mois"
+
+// demoEvent gives Tous voisins 44 a monthly cooking workshop (every 2nd
+// Tuesday), made by its demo admin through the calendar service, once:
+// it is made again only if it is gone.
+func demoEvent(ctx context.Context, stdout io.Writer, accounts *account.Service, calendar *events.Service, t *tenant.Tenant, commune string) error {
+	if t.Slug != "tousvoisins44" || !t.HasModule("agenda") {
+		return nil
+	}
+	admin, err := accounts.ByEmail(ctx, "admin@"+t.Hosts[0])
+	if err != nil {
+		return fmt.Errorf("demo %s: the admin for the demo event: %w", t.Slug, err)
+	}
+	now := time.Now().In(events.Paris)
+	list, err := calendar.List(ctx, events.Filter{From: now, To: now.AddDate(1, 1, 0), Viewer: admin.ID})
+	if err != nil {
+		return err
+	}
+	for _, it := range list {
+		if it.Event.Title == demoWorkshop {
+			fmt.Fprintf(stdout, "demo   %-16s already has its monthly event\n", t.Slug)
+			return nil
+		}
+	}
+	// The next second Tuesday, from tomorrow.
+	first := now.AddDate(0, 0, 1)
+	for first.Weekday() != time.Tuesday || (first.Day()-1)/7 != 1 {
+		first = first.AddDate(0, 0, 1)
+	}
+	_, err = calendar.Create(ctx, admin.ID, events.Draft{
+		Category: categoryOr(t, "partage_savoir_faire", 0), Title: demoWorkshop,
+		Description: "Chaque 2e mardi du mois, on cuisine ensemble un plat simple avec des légumes de saison, puis on le partage. Débutants bienvenus : apportez seulement un tablier et une boîte.",
+		CommuneCode: commune, Address: "Maison de quartier, salle du rez-de-chaussée",
+		Day: first.Format("2006-01-02"), StartTime: "18:00", EndTime: "20:00", Capacity: 12,
+		Accessibility: "Salle de plain-pied, accessible en fauteuil. Toilettes adaptées.",
+		Recurrence:    events.RecurMonthly, Interval: 1, MonthWeek: 2, Count: 10,
+	})
+	if err != nil {
+		return fmt.Errorf("demo %s: monthly event: %w", t.Slug, err)
+	}
+	fmt.Fprintf(stdout, "demo   %-16s monthly event %q (every 2nd Tuesday)\n", t.Slug, demoWorkshop)
 	return nil
 }
 

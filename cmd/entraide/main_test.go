@@ -322,7 +322,20 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("calvados: %d flagged, %d reports, %v", flagged, reports, err)
 	}
 	out.Reset()
-	if err := run(ctx, []string{"demo"}, &out, io.Discard); err != nil || strings.Count(out.String(), "already") != 3 {
+	if err := run(ctx, []string{"demo"}, &out, io.Discard); err != nil || strings.Count(out.String(), "already has its demo people") != 3 {
 		t.Fatalf("second demo run: %v\n%s", err, out.String())
+	}
+	// Tous voisins 44 has one monthly event, made once, published by its
+	// admin; the other portals have none.
+	var evs, visible int
+	var rec string
+	if err := d.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE visibility = 'visible'), min(recurrence) FROM tenant_tousvoisins44.events`).Scan(&evs, &visible, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if evs != 1 || visible != 1 || rec != "mensuelle" {
+		t.Fatalf("tousvoisins44 events = %d (%d visible, %s)", evs, visible, rec)
+	}
+	if err := d.Pool().QueryRow(ctx, `SELECT count(*) FROM tenant_calvados.events`).Scan(&evs); err != nil || evs != 0 {
+		t.Fatalf("calvados events = %d, %v", evs, err)
 	}
 }

@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/config"
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/events"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/jobs"
@@ -106,9 +108,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	mailer := &mail.Queued{}
 	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours,
 		Portals: reg.All(), Mailer: mailer, Messages: messages})
+	// The authorizer is made after the queue; the calendar asks it
+	// through this pointer, set before anything is served.
+	var az *authz.Authorizer
+	calendar := events.New(events.Deps{DB: d, Place: events.Place(placeOf(atlas)), Portals: reg.All(),
+		MayOrganise: organiseCheck(&az), Mailer: mailer, Messages: messages})
 	workers := jobs.NewWorkers(reg, log)
 	mail.Register(workers, sender, cfg.MailFrom, log)
 	help.RegisterJobs(workers, posts, help.Notices{Messages: messages,
+		PortalURL: func(t *tenant.Tenant) string { return cfg.PortalURL(t.Hosts[0]) }}, log)
+	events.RegisterJobs(workers, calendar, events.Notices{Messages: messages,
 		PortalURL: func(t *tenant.Tenant) string { return cfg.PortalURL(t.Hosts[0]) }}, log)
 	queue, err := jobs.New(queuePool, workers, log)
 	if err != nil {
@@ -135,6 +144,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Conversations:  conversation.New(d, mailer, messages),
 		Reports:        report.New(d),
 		Moderation:     moderation.New(moderation.Deps{DB: d, Authz: az, Mailer: mailer, Messages: messages, Logger: log}),
+		Events:         calendar,
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}
 	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {
@@ -207,6 +217,14 @@ func reloadThemesOnHUP(ctx context.Context, srv *web.Server, log *slog.Logger) {
 			}
 			log.Info("SIGHUP: themes reloaded")
 		}
+	}
+}
+
+// organiseCheck answers the calendar's question "may this person publish
+// an event here without a moderator?" with the authorizer az points to.
+func organiseCheck(az **authz.Authorizer) events.MayOrganise {
+	return func(ctx context.Context, userID int64, commune, category string) (bool, error) {
+		return (*az).Can(ctx, userID, authz.ActOrganiseEvent, authz.Target{Commune: commune, Category: category})
 	}
 }
 

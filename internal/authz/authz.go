@@ -20,6 +20,11 @@
 //	moderate             -         -            its categories       its EPCI             yes
 //	manage_roles         -         -            -                    -                    yes, up to admin
 //	view_audit           -         -            -                    -                    yes
+//	organise_event       -         -            its categories       its EPCI             yes
+//
+// organise_event publishes an event of the calendar at once; where the
+// portal lets residents create events (rules.residents_create_events),
+// theirs wait for a moderator instead.
 //
 // Every account is a resident: that role is implicit, never granted nor
 // stored, and the other roles add to it. Roles combine: a person may be a
@@ -49,7 +54,7 @@
 //
 // # Cost of a check
 //
-// A check is one Casbin evaluation over the seven permission lines, with
+// A check is one Casbin evaluation over the nine permission lines, with
 // scopes looked up in the role graph: its cost does not grow with the
 // number of grants (10 to 20 µs on a small machine at 10,000 grants). The
 // answer is then remembered with the enforcer, so asking again costs well

@@ -29,16 +29,16 @@ var expected = map[authz.Role]map[authz.Action]scope{
 	},
 	authz.RoleReferentThematique: {
 		authz.ActPost: always, authz.ActMessage: always, authz.ActReport: always,
-		authz.ActModerate: inScope,
+		authz.ActModerate: inScope, authz.ActOrganiseEvent: inScope,
 	},
 	authz.RoleReferentTerritoire: {
 		authz.ActPost: always, authz.ActMessage: always, authz.ActReport: always,
-		authz.ActModerate: inScope,
+		authz.ActModerate: inScope, authz.ActOrganiseEvent: inScope,
 	},
 	authz.RoleAdminDepartement: {
 		authz.ActPost: always, authz.ActMessage: always, authz.ActReport: always,
 		authz.ActPostAsAssociation: always, authz.ActModerate: always,
-		authz.ActManageRoles: always, authz.ActViewAudit: always,
+		authz.ActManageRoles: always, authz.ActViewAudit: always, authz.ActOrganiseEvent: always,
 	},
 }
 

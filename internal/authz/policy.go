@@ -36,11 +36,14 @@ const (
 	ActModerate          Action = "moderate"
 	ActManageRoles       Action = "manage_roles"
 	ActViewAudit         Action = "view_audit"
+	// ActOrganiseEvent creates events of the calendar that need no
+	// moderator: référents within their scopes, admins anywhere.
+	ActOrganiseEvent Action = "organise_event"
 )
 
 // Actions lists every action, for tests and documentation.
 func Actions() []Action {
-	return []Action{ActPost, ActMessage, ActReport, ActPostAsAssociation, ActModerate, ActManageRoles, ActViewAudit}
+	return []Action{ActPost, ActMessage, ActReport, ActPostAsAssociation, ActModerate, ActManageRoles, ActViewAudit, ActOrganiseEvent}
 }
 
 // Roles lists every role, from the least to the most trusted.
@@ -115,6 +118,8 @@ var permissions = []permission{
 	{RoleAssociation, anything, string(ActPostAsAssociation)},
 	{RoleReferentThematique, string(scopeCategory) + ":*", string(ActModerate)},
 	{RoleReferentTerritoire, string(scopeEPCI) + ":*", string(ActModerate)},
+	{RoleReferentThematique, string(scopeCategory) + ":*", string(ActOrganiseEvent)},
+	{RoleReferentTerritoire, string(scopeEPCI) + ":*", string(ActOrganiseEvent)},
 	{RoleAdminDepartement, anything, anything},
 }
 

@@ -230,6 +230,9 @@ func (t *Tenant) validate(themeExists func(string) bool) Problems {
 	if strings.ContainsAny(t.Email.FromName, "\r\n<>\"") {
 		add("email.from_name", "must be a plain name, without line breaks, quotes or angle brackets")
 	}
+	if t.Rules.ResidentsCreateEvents && !contains(t.Modules, "agenda") {
+		add("rules.residents_create_events", "needs the agenda module in modules: without it there is no calendar to add events to")
+	}
 	for i, w := range t.Rules.ForbiddenWords {
 		if strings.TrimSpace(w) == "" {
 			add(fmt.Sprintf("rules.forbidden_words[%d]", i), "must not be empty")

@@ -184,6 +184,7 @@ func TestLoadDirValidPortal(t *testing.T) {
 		{"Rules.Premoderation", tn.Rules.Premoderation, false},
 		{"Rules.RequestExpiryDays", tn.Rules.RequestExpiryDays, 30},
 		{"Rules.ForbiddenWords", strings.Join(tn.Rules.ForbiddenWords, ","), "RIB"},
+		{"Rules.ResidentsCreateEvents", tn.Rules.ResidentsCreateEvents, false},
 		{"File", tn.File, filepath.Join(dir, "testportal.yaml")},
 		{"Schema()", tn.Schema(), "tenant_testportal"},
 	}
@@ -304,6 +305,22 @@ func TestLoadDirBrokenPortal(t *testing.T) {
 			},
 			field: "modules[1]",
 			word:  "twice",
+		},
+		{
+			name: "malformed residents_create_events",
+			yaml: func(t *testing.T) string {
+				return replace(t, "  premoderation: false\n", "  premoderation: false\n  residents_create_events: peut-être\n")
+			},
+			field: "rules.residents_create_events",
+			word:  "malformed",
+		},
+		{
+			name: "residents_create_events without the agenda module",
+			yaml: func(t *testing.T) string {
+				return replace(t, "modules: [entraide, agenda]\nc", "modules: [entraide]\nc") + "  residents_create_events: true\n"
+			},
+			field: "rules.residents_create_events",
+			word:  "agenda",
 		},
 		{
 			name:  "duplicate category code",

@@ -58,6 +58,10 @@ type Rules struct {
 	// FlagWords do not refuse a post: they send it to the moderators'
 	// queue, still visible, for a référent to look at.
 	FlagWords []string `mapstructure:"flag_words"`
+	// ResidentsCreateEvents lets every resident propose events to the
+	// calendar (agenda module); their events wait for a moderator.
+	// Otherwise only référents and admins create events.
+	ResidentsCreateEvents bool `mapstructure:"residents_create_events"`
 }
 
 // Locales says which languages the portal speaks.

@@ -45,6 +45,8 @@ func (s *Server) apiRoutes(api *gin.RouterGroup) {
 	auth.POST("/conversations/:id/helper", s.requireModule("entraide"), s.apiChooseHelper)
 	auth.POST("/reports", s.requireModule("entraide"), s.apiReport)
 	s.apiModerationRoutes(auth)
+
+	s.eventsAPIRoutes(api, auth)
 }
 
 func (s *Server) apiRequireUser(c *gin.Context) {

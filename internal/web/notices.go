@@ -29,4 +29,12 @@ var notices = map[string]string{
 	"leve":        "moderation.lifted",
 
 	"decide-sans-courriel": "moderation.done_without_email",
+	// events
+	"evenement-publie":     "events.published",
+	"evenement-en-attente": "events.pending.notice",
+	"inscrit":              "events.signup.done",
+	"liste-attente":        "events.signup.waiting_done",
+	"desinscrit":           "events.signup.left",
+	"inscription-fermee":   "events.signup.closed",
+	"date-annulee":         "events.day_cancelled",
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
+	"github.com/entraide/entraide/internal/events"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
@@ -48,6 +49,8 @@ type Deps struct {
 	Reports       *report.Service
 	// Moderation is the référents' queue, decisions and log.
 	Moderation *moderation.Service
+	// Events is the calendar (agenda module).
+	Events *events.Service
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -161,6 +164,9 @@ func (s *Server) routes() {
 	portal.GET("/signaler", s.requireModule("entraide"), s.requireUser, s.reportForm)
 	portal.POST("/signaler", s.requireModule("entraide"), s.requireUser, s.sendReport)
 	portal.GET("/mes-annonces", s.requireModule("entraide"), s.requireUser, s.myPosts)
+
+	// Events (agenda module): pages, feeds; the API is in apiRoutes.
+	s.eventRoutes(portal)
 
 	s.apiRoutes(portal.Group("/api/v1"))
 

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -11,6 +12,7 @@ import (
 	"github.com/entraide/entraide/internal/account/accounttest"
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/conversation"
+	"github.com/entraide/entraide/internal/events"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
@@ -83,6 +85,15 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 			Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}, Messages: messages}),
 		Secret: []byte("test secret of at least thirty-two bytes"),
 	}
+	deps.Events = events.New(events.Deps{DB: env.DB, Portals: env.Registry.All(),
+		Place: func(code string) (string, string, bool) {
+			c, ok := atlas.Commune(code)
+			return c.EPCI, c.Departement, ok
+		},
+		MayOrganise: func(ctx context.Context, userID int64, commune, category string) (bool, error) {
+			return az.Can(ctx, userID, authz.ActOrganiseEvent, authz.Target{Commune: commune, Category: category})
+		},
+		Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}, Messages: messages})
 	if tweak != nil {
 		tweak(&deps)
 	}
