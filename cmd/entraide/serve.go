@@ -27,6 +27,7 @@ import (
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/migrate"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
@@ -144,6 +145,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Conversations:  conversation.New(d, mailer, messages),
 		Reports:        report.New(d),
 		Moderation:     moderation.New(moderation.Deps{DB: d, Authz: az, Mailer: mailer, Messages: messages, Logger: log}),
+		Referents:      referents.New(d, az),
 		Events:         calendar,
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}

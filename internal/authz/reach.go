@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/entraide/entraide/internal/tenant"
+	"github.com/jackc/pgx/v5"
 )
 
 // Reach is where a person may do one action: anywhere, or within some EPCIs
@@ -89,4 +91,48 @@ func (a *Authorizer) ReachOf(ctx context.Context, userID int64, action Action) (
 		*list = slices.Compact(*list)
 	}
 	return r, nil
+}
+
+// Holder is a person holding one role, with its scopes.
+type Holder struct {
+	UserID int64
+	Grant
+}
+
+// Holders lists who holds each of roles on the portal in ctx, by account
+// id then role: for the public directory of référents.
+func (a *Authorizer) Holders(ctx context.Context, roles ...Role) ([]Holder, error) {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return nil, ErrNoTenant
+	}
+	var out []Holder
+	err := a.db.ReadTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, allGrantsSQL, string(t.Slug))
+		if err != nil {
+			return fmt.Errorf("authz: read grants: %w", err)
+		}
+		var subject, name string
+		_, err = pgx.ForEachRow(rows, []any{&subject, &name}, func() error {
+			id, err := strconv.ParseInt(strings.TrimPrefix(subject, userPrefix), 10, 64)
+			r, scope, ok := parseGrantName(name)
+			if err != nil || !ok || !slices.Contains(roles, r) {
+				return nil
+			}
+			i := slices.IndexFunc(out, func(h Holder) bool { return h.UserID == id && h.Role == r })
+			if i < 0 {
+				out = append(out, Holder{UserID: id, Grant: Grant{Role: r}})
+				i = len(out) - 1
+			}
+			if scope != "" {
+				out[i].Scopes = append(out[i].Scopes, scope)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("authz: read grants: %w", err)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -70,3 +70,23 @@ func TestReachOf(t *testing.T) {
 		t.Error("unknown action accepted")
 	}
 }
+
+func TestHolders(t *testing.T) {
+	e := newEnv(t)
+	a := newAuthorizer(t, e.DB)
+	mustGrant(t, a, e.alpha, operator, 2, authz.RoleReferentTerritoire, nantesMetropole, carene)
+	mustGrant(t, a, e.alpha, operator, 3, authz.RoleReferentThematique, "courses")
+	mustGrant(t, a, e.alpha, operator, 1, authz.RoleAdminDepartement)
+	mustGrant(t, a, e.beta, operator, 4, authz.RoleReferentTerritoire, carene)
+	got, err := a.Holders(e.alpha, authz.RoleReferentTerritoire, authz.RoleReferentThematique)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[{2 {referent_territoire [244400404 244400644]}} {3 {referent_thematique [courses]}}]"
+	if fmt.Sprint(got) != want && fmt.Sprint(got) != "[{2 {referent_territoire [244400644 244400404]}} {3 {referent_thematique [courses]}}]" {
+		t.Errorf("Holders = %v, want %s", got, want)
+	}
+	if got, _ := a.Holders(e.beta, authz.RoleReferentThematique); len(got) != 0 {
+		t.Errorf("beta's thematic référents: %v", got)
+	}
+}

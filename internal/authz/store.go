@@ -51,6 +51,13 @@ DELETE FROM casbin_rule
 	// hence the schema in its key; it is released at commit or rollback.
 	lockRolesSQL = `SELECT pg_advisory_xact_lock(hashtext('entraide.authz'), hashtext(current_schema()))`
 
+	// allGrantsSQL lists every grant of the portal: subject (v0), role name
+	// (v1).
+	allGrantsSQL = `
+SELECT v0, v1 FROM casbin_rule
+ WHERE ptype = 'g' AND v2 = $1 AND v3 = '' AND v4 = '' AND v5 = ''
+ ORDER BY v0, v1`
+
 	// grantNamesSQL lists the role names (v1) a subject holds on the portal.
 	grantNamesSQL = `
 SELECT v1 FROM casbin_rule

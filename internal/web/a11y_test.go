@@ -66,6 +66,9 @@ type a11yPage struct {
 	as   string // who is signed in: "" (a visitor), "lea", "paul", "zoe", "admin"
 	// then runs on the page before the check, to show a state (errors).
 	then []chromedp.Action[chromedp.Void]
+	// module, when set, is the module the page belongs to: portals
+	// without it skip the page.
+	module string
 }
 
 // demoPortal is one portal of the suite, with people and content.
@@ -116,6 +119,12 @@ var a11yPages = []a11yPage{
 	{name: "moderation-item-errors", path: func(d *demoPortal) string { return "/moderation/annonce/" + itoa(d.zoePost) }, as: "admin", then: submitEmpty(`#decision-hide`)},
 	{name: "moderation-dashboard", path: func(*demoPortal) string { return "/moderation/tableau" }, as: "admin"},
 	{name: "admin-moderation", path: func(*demoPortal) string { return "/admin/moderation" }, as: "admin"},
+	{name: "referents", path: func(*demoPortal) string { return "/referents" }, module: "referents"},
+	{name: "agenda", path: func(*demoPortal) string { return "/agenda" }, module: "agenda"},
+	{name: "agenda-month", path: func(*demoPortal) string { return "/agenda?vue=mois" }, module: "agenda"},
+	{name: "event-new", path: func(*demoPortal) string { return "/agenda/nouveau" }, as: "admin", module: "agenda"},
+	{name: "event-new-errors", path: func(*demoPortal) string { return "/agenda/nouveau" }, as: "admin", module: "agenda", then: submitEmpty(`main form[method=post]`)},
+	{name: "my-signups", path: func(*demoPortal) string { return "/agenda/mes-inscriptions" }, as: "lea", module: "agenda"},
 	{name: "legal", path: func(*demoPortal) string { return "/mentions-legales" }},
 	{name: "error-404", path: func(*demoPortal) string { return "/cette-page-n-existe-pas" }},
 	{name: "error-403", path: func(*demoPortal) string { return "/admin/roles" }, as: "paul"},
@@ -206,7 +215,7 @@ func signInAs(d *demoPortal, who string) chromedp.Action[chromedp.Void] {
 func TestBrowserAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	ctx := browserCtxFor(t, 15*time.Minute)
-	_, portals := demoPortals(t)
+	f, portals := demoPortals(t)
 	resultsDir := filepath.Join("..", "..", "build", "a11y")
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -223,6 +232,9 @@ func TestBrowserAccessibility(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, pg := range a11yPages {
+				if p, _ := f.env.Registry.BySlug(tenant.Slug(slug)); pg.module != "" && !p.HasModule(pg.module) {
+					continue
+				}
 				name := pg.name + "-" + slug + "-" + w.name
 				steps := []chromedp.Action[chromedp.Void]{signInAs(d, pg.as), chromedp.Navigate(d.base + pg.path(d))}
 				steps = append(steps, pg.then...)

@@ -21,6 +21,7 @@ import (
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
@@ -49,6 +50,8 @@ type Deps struct {
 	Reports       *report.Service
 	// Moderation is the référents' queue, decisions and log.
 	Moderation *moderation.Service
+	// Referents is the public directory of référents (module referents).
+	Referents *referents.Service
 	// Events is the calendar (agenda module).
 	Events *events.Service
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
@@ -177,6 +180,8 @@ func (s *Server) routes() {
 	admin.GET("/journal", s.requireCan(authz.ActViewAudit), s.auditPage)
 	admin.GET("/moderation", s.requireCan(authz.ActViewAudit), s.moderationLog)
 	admin.GET("/moderation.csv", s.requireCan(authz.ActViewAudit), s.moderationLogCSV)
+
+	portal.GET("/referents", s.requireModule("referents"), s.referentsPage)
 
 	// Moderation: the service checks each référent's reach on every item.
 	mod := portal.Group("/moderation", s.requireUser)

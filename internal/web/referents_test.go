@@ -1,0 +1,52 @@
+package web_test
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/entraide/entraide/internal/authz"
+	"github.com/entraide/entraide/internal/testutil"
+)
+
+// The directory shows each référent under their territory and theme, on
+// their own portal only, with the map; a portal without the module answers
+// 404.
+func TestReferentsDirectory(t *testing.T) {
+	alpha, beta := testutil.Portal("alpha"), testutil.Portal("beta")
+	alpha.Modules = append(alpha.Modules, "referents")
+	f := newFixtureFor(t, nil, alpha, beta)
+	srv := httptest.NewServer(f.server.Handler())
+	defer srv.Close()
+	ctx := f.env.Ctx(t, "alpha")
+	theoID, _ := f.person(t, srv, "alpha", "Théo Territoire")
+	thereseID, _ := f.person(t, srv, "alpha", "Thérèse Thème")
+	f.person(t, srv, "alpha", "Rémi Résident")
+	op := authz.OperatorActor("test")
+	if err := f.deps.Authz.Grant(ctx, op, theoID, authz.RoleReferentTerritoire, []string{"244400404"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.deps.Authz.Grant(ctx, op, thereseID, authz.RoleReferentThematique, []string{"ecoute"}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, srv)
+	if resp := b.get("http://alpha.localhost/referents"); resp.StatusCode != 200 {
+		t.Fatalf("directory: %d", resp.StatusCode)
+	}
+	page := b.last
+	uniqueIDs(t, page)
+	nm := page[strings.Index(page, `id="epci-244400404"`):]
+	nm = nm[:strings.Index(nm, "</li>\n")]
+	if !strings.Contains(nm, "Nantes Métropole") || !strings.Contains(nm, "Théo Territoire") {
+		t.Errorf("Nantes Métropole's entry:\n%s", nm)
+	}
+	if strings.Count(page, "Théo Territoire") != 1 || strings.Count(page, "Thérèse Thème") != 1 || strings.Contains(page, "Rémi") {
+		t.Errorf("each référent once, residents never:\n%s", page)
+	}
+	if strings.Count(page, "<path d=\"M") != 17 || !strings.Contains(page, `class="covered"`) {
+		t.Errorf("the map should draw the 17 EPCIs of Loire-Atlantique, one covered")
+	}
+	if resp := b.get("http://beta.localhost/referents"); resp.StatusCode != 404 {
+		t.Errorf("beta without the module: %d", resp.StatusCode)
+	}
+}
