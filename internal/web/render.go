@@ -107,6 +107,16 @@ func (p *Page) Duration(d time.Duration) string {
 	return p.L.T("duration.hours", "Hours", h, "Minutes", fmt.Sprintf("%02d", m))
 }
 
+// IsEPCI reports whether a code is an EPCI's (SIREN) rather than a
+// category's.
+func (p *Page) IsEPCI(code string) bool {
+	if p.atlas == nil {
+		return false
+	}
+	_, ok := p.atlas.EPCI(code)
+	return ok
+}
+
 // EPCIName is the name of an intercommunalité, or its code if unknown.
 func (p *Page) EPCIName(code string) string {
 	if p.atlas != nil {
