@@ -3,6 +3,7 @@ package tenant
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -243,7 +244,39 @@ func (t *Tenant) validate(themeExists func(string) bool) Problems {
 			add(fmt.Sprintf("rules.flag_words[%d]", i), "must not be empty")
 		}
 	}
+	checkLinks(t, seenCodes, add)
 	return ps
+}
+
+// checkLinks checks the useful links: a title in every language, an https
+// address (people are sent away from the portal: not in clear, and never
+// to a script), a known theme.
+func checkLinks(t *Tenant, categories map[string]bool, add func(field, format string, args ...any)) {
+	seen := map[string]bool{}
+	for i, l := range t.Links {
+		field := fmt.Sprintf("links[%d]", i)
+		for _, loc := range t.Locales.Enabled {
+			if n := len([]rune(strings.TrimSpace(l.Title[loc]))); n == 0 || n > 100 {
+				add(fmt.Sprintf("%s.title.%s", field, loc), "required for every enabled locale, at most 100 characters")
+			}
+		}
+		for loc, d := range l.Description {
+			if len([]rune(d)) > 300 {
+				add(fmt.Sprintf("%s.description.%s", field, loc), "at most 300 characters: keep it short and plain (got %d)", len([]rune(d)))
+			}
+		}
+		u, err := url.Parse(l.URL)
+		switch {
+		case err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil:
+			add(field+".url", "must be a full https:// address (got %q)", l.URL)
+		case seen[l.URL]:
+			add(field+".url", "%q is listed twice", l.URL)
+		}
+		seen[l.URL] = true
+		if l.Theme != "" && !categories[l.Theme] {
+			add(field+".theme", "must be one of the portal's category codes, or empty for a general link (got %q)", l.Theme)
+		}
+	}
 }
 
 func contains(list []string, s string) bool {

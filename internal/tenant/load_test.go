@@ -337,6 +337,50 @@ func TestLoadDirBrokenPortal(t *testing.T) {
 			word:  "required",
 		},
 		{
+			name: "useful link in clear http",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:", strings.Replace(`links:
+  - title: {fr: "Service public", en: "Public services"}
+    url: "https://www.service-public.fr/"
+rules:`, "https://www", "http://www", 1))
+			},
+			field: "links[0].url",
+			word:  "https",
+		},
+		{
+			name: "useful link to a script",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:", strings.Replace(`links:
+  - title: {fr: "Service public", en: "Public services"}
+    url: "https://www.service-public.fr/"
+rules:`, "https://www.service-public.fr/", "javascript:alert(1)", 1))
+			},
+			field: "links[0].url",
+			word:  "https",
+		},
+		{
+			name: "useful link under an unknown theme",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:", strings.Replace(`links:
+  - title: {fr: "Service public", en: "Public services"}
+    url: "https://www.service-public.fr/"
+rules:`, "  - title:", "  - theme: bricolage\n    title:", 1))
+			},
+			field: "links[0].theme",
+			word:  "category",
+		},
+		{
+			name: "useful link without its English title",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:", strings.Replace(`links:
+  - title: {fr: "Service public", en: "Public services"}
+    url: "https://www.service-public.fr/"
+rules:`, `, en: "Public services"`, "", 1))
+			},
+			field: "links[0].title.en",
+			word:  "required",
+		},
+		{
 			name: "category label longer than 60 characters",
 			yaml: func(t *testing.T) string {
 				return replace(t, `en: "Shopping"`, `en: "`+strings.Repeat("é", 61)+`"`)

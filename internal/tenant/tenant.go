@@ -45,6 +45,16 @@ type Category struct {
 	Description Text   `mapstructure:"description"`
 }
 
+// Link is a useful link a portal recommends: a MOOC, a public service, an
+// association. Theme is one of the portal's categories, or empty for the
+// general links.
+type Link struct {
+	Theme       string `mapstructure:"theme"`
+	Title       Text   `mapstructure:"title"`
+	URL         string `mapstructure:"url"`
+	Description Text   `mapstructure:"description"`
+}
+
 // Rules are the portal's house rules, applied on every path that writes content.
 type Rules struct {
 	// ServicesMustBeFree refuses any post that asks for or offers money.
@@ -94,6 +104,9 @@ type Tenant struct {
 	// messages ("besoin" where the platform says "demande"), checked
 	// against the shipped messages at start.
 	Words []i18n.Word `mapstructure:"words"`
+	// Links are the useful links the portal recommends (liens_utiles
+	// module).
+	Links []Link `mapstructure:"links"`
 
 	// File is the configuration file the portal was read from, for messages.
 	File string `mapstructure:"-"`

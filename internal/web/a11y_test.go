@@ -120,6 +120,7 @@ var a11yPages = []a11yPage{
 	{name: "moderation-dashboard", path: func(*demoPortal) string { return "/moderation/tableau" }, as: "admin"},
 	{name: "admin-moderation", path: func(*demoPortal) string { return "/admin/moderation" }, as: "admin"},
 	{name: "referents", path: func(*demoPortal) string { return "/referents" }, module: "referents"},
+	{name: "links", path: func(*demoPortal) string { return "/liens-utiles" }, module: "liens_utiles"},
 	{name: "agenda", path: func(*demoPortal) string { return "/agenda" }, module: "agenda"},
 	{name: "agenda-month", path: func(*demoPortal) string { return "/agenda?vue=mois" }, module: "agenda"},
 	{name: "event-new", path: func(*demoPortal) string { return "/agenda/nouveau" }, as: "admin", module: "agenda"},

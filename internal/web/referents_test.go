@@ -50,3 +50,26 @@ func TestReferentsDirectory(t *testing.T) {
 		t.Errorf("beta without the module: %d", resp.StatusCode)
 	}
 }
+
+// The useful links of a portal, grouped by theme, each saying where it
+// leads; a portal without the module answers 404.
+func TestUsefulLinks(t *testing.T) {
+	f := newFixtureFor(t, nil, shippedPortal(t, "tousvoisins44"), shippedPortal(t, "lozere"))
+	w := f.do(t, req{host: "tousvoisins44.localhost", path: "/liens-utiles"})
+	page := w.Body.String()
+	if w.Code != 200 {
+		t.Fatalf("links: %d", w.Code)
+	}
+	for _, want := range []string{`href="https://pix.fr/"`, "(pix.fr)", "Aide informatique", "Pour tous", `rel="noopener noreferrer"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("links page lacks %q", want)
+		}
+	}
+	// General links come first, then themes in the portal's order.
+	if strings.Index(page, "Pour tous") > strings.Index(page, "Emploi") || strings.Index(page, "Emploi") > strings.Index(page, "Aide informatique") {
+		t.Error("groups out of order")
+	}
+	if w := f.do(t, req{host: "lozere.localhost", path: "/liens-utiles"}); w.Code != 404 {
+		t.Errorf("lozere without the module: %d", w.Code)
+	}
+}

@@ -182,6 +182,7 @@ func (s *Server) routes() {
 	admin.GET("/moderation.csv", s.requireCan(authz.ActViewAudit), s.moderationLogCSV)
 
 	portal.GET("/referents", s.requireModule("referents"), s.referentsPage)
+	portal.GET("/liens-utiles", s.requireModule("liens_utiles"), s.linksPage)
 
 	// Moderation: the service checks each référent's reach on every item.
 	mod := portal.Group("/moderation", s.requireUser)
