@@ -43,6 +43,13 @@ type Category struct {
 	Description Text   `mapstructure:"description"`
 }
 
+// Interest is one interest people may pick for their profile ("cuisine",
+// "jardinage"), from the portal's list.
+type Interest struct {
+	Code  string `mapstructure:"code"`
+	Label Text   `mapstructure:"label"`
+}
+
 // Rules are the portal's house rules, applied on every path that writes content.
 type Rules struct {
 	// ServicesMustBeFree refuses any post that asks for or offers money.
@@ -82,6 +89,9 @@ type Tenant struct {
 	Locales     Locales    `mapstructure:"locales"`
 	Modules     []string   `mapstructure:"modules"`
 	Categories  []Category `mapstructure:"categories"`
+	// Interests are what people pick from on their profile (module
+	// profils), besides free tags; optional.
+	Interests []Interest `mapstructure:"interests"`
 	Rules       Rules      `mapstructure:"rules"`
 	Email       Email      `mapstructure:"email"`
 
@@ -104,6 +114,16 @@ func (t *Tenant) HasModule(name string) bool {
 		}
 	}
 	return false
+}
+
+// Interest returns the portal's listed interest with this code.
+func (t *Tenant) Interest(code string) (Interest, bool) {
+	for _, i := range t.Interests {
+		if i.Code == code {
+			return i, true
+		}
+	}
+	return Interest{}, false
 }
 
 // SpeaksLocale reports whether the portal enabled the locale.
