@@ -92,8 +92,8 @@ type Tenant struct {
 	// Interests are what people pick from on their profile (module
 	// profils), besides free tags; optional.
 	Interests []Interest `mapstructure:"interests"`
-	Rules       Rules      `mapstructure:"rules"`
-	Email       Email      `mapstructure:"email"`
+	Rules     Rules      `mapstructure:"rules"`
+	Email     Email      `mapstructure:"email"`
 
 	// File is the configuration file the portal was read from, for messages.
 	File string `mapstructure:"-"`
