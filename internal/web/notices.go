@@ -29,4 +29,12 @@ var notices = map[string]string{
 	"leve":        "moderation.lifted",
 
 	"decide-sans-courriel": "moderation.done_without_email",
+
+	// forum and profiles
+	"sujet":            "forum.created",
+	"sujet-en-attente": "forum.created_pending",
+	"reponse":          "forum.replied",
+	"suivi":            "forum.followed",
+	"plus-suivi":       "forum.unfollowed",
+	"profil":           "profile.saved",
 }
