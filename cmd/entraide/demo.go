@@ -12,10 +12,12 @@ import (
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/events"
+	"github.com/entraide/entraide/internal/forum"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
@@ -68,6 +70,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours, Portals: reg.All(), Mailer: mailer, Messages: messages})
 	talks := conversation.New(d, mailer, messages)
 	reports := report.New(d)
+	forums := forum.New(forum.Deps{DB: d, Place: forum.Place(placeOf(atlas)), Portals: reg.All(), Mailer: mailer, Messages: messages})
+	profiles := profile.New(profile.Deps{DB: d, Neighbours: atlas.Neighbours, Portals: reg.All()})
 	az, closeAZ, err := newAuthorizer(ctx, cfg, d, atlas, log)
 	if err != nil {
 		return err
@@ -85,10 +89,13 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		// The three most populated communes: demo people live where most
 		// people do.
 		big := biggest(communes, 3)
+		// Paul lives in Léa's intercommunalité: neighbours who share
+		// an interest find each other there.
+		near := neighbourOf(atlas, communes, big[0])
 		people := []struct{ name, email, commune, interests string }{
 			{"Agnès (admin)", "admin@" + t.Hosts[0], big[0], "organisation"},
 			{"Léa", "lea@" + t.Hosts[0], big[0], "cuisine, jardin"},
-			{"Paul", "paul@" + t.Hosts[0], big[1], "cuisine, marche"},
+			{"Paul", "paul@" + t.Hosts[0], near, "cuisine, marche"},
 			{"Zoé", "zoe@" + t.Hosts[0], big[2], "lecture"},
 		}
 		ids := map[string]int64{}
@@ -113,6 +120,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err := demoEvent(pctx, stdout, accounts, calendar, t, big[0]); err != nil {
 				return err
 			}
+			if err := demoCommunity(pctx, t, accounts, forums, profiles, stdout); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := az.Grant(pctx, authz.OperatorActor("demo"), ids["Agnès (admin)"], authz.RoleAdminDepartement, nil); err != nil {
@@ -134,7 +144,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				CommuneCode: big[0], Modes: []string{"sur_place"}, WhenKind: "regulier", Recurrence: "le samedi matin"}},
 			{"Paul", help.Draft{Kind: help.KindOffer, Category: c1, Title: "Je peux aider près de chez moi",
 				Description: "Je suis à la retraite et j'ai du temps. Je peux rendre service dans le quartier, en semaine.",
-				CommuneCode: big[1], Modes: []string{"sur_place", "telephone"}, WhenKind: "souple"}},
+				CommuneCode: near, Modes: []string{"sur_place", "telephone"}, WhenKind: "souple"}},
 			{"Zoé", help.Draft{Kind: help.KindRequest, Category: c2, Title: "Besoin d'un appel de temps en temps",
 				Description: "Je vis seule et je parle peu à d'autres personnes. Un appel par semaine me ferait plaisir.",
 				CommuneCode: big[2], Modes: []string{"telephone"}, WhenKind: "souple", Urgent: true}},
@@ -164,6 +174,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := reports.Report(pctx, ids["Léa"], "post", jam.ID, "autre", "Elle demande d'écrire ailleurs que sur le site, est-ce prudent ?"); err != nil &&
 			!errors.Is(err, report.ErrNotFound) {
 			return fmt.Errorf("demo %s: report: %w", t.Slug, err)
+		}
+		if err := demoCommunity(pctx, t, accounts, forums, profiles, stdout); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "demo   %-16s people: admin@ (admin), paul@ (référent), lea@, zoe@%s (password %q); 4 posts\n", t.Slug, t.Hosts[0], DemoPassword)
 		if err := demoEvent(pctx, stdout, accounts, calendar, t, big[0]); err != nil {

@@ -321,6 +321,28 @@ func TestDemoCommand(t *testing.T) {
 	if err != nil || flagged != 1 || reports != 1 {
 		t.Fatalf("calvados: %d flagged, %d reports, %v", flagged, reports, err)
 	}
+	// On Tous voisins 44, Léa and Paul show their profiles and share
+	// "cuisine", and the forum has a thread with a reply.
+	community := func() (profiles, cooks, threads, replies int) {
+		t.Helper()
+		err := d.Pool().QueryRow(ctx, `SELECT
+       (SELECT count(*) FROM tenant_tousvoisins44.users WHERE profile_public),
+       (SELECT count(*) FROM tenant_tousvoisins44.users WHERE profile_public AND 'cuisine' = ANY (interests)),
+       (SELECT count(*) FROM tenant_tousvoisins44.forum_threads WHERE visibility = 'visible'),
+       (SELECT count(*) FROM tenant_tousvoisins44.forum_replies WHERE visibility = 'visible')`).Scan(&profiles, &cooks, &threads, &replies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if p, c, th, r := community(); p != 2 || c != 2 || th != 1 || r != 1 {
+		t.Fatalf("tousvoisins44: %d public profiles, %d with cuisine, %d threads, %d replies", p, c, th, r)
+	}
+	// Léa and Paul live in the same intercommunalité.
+	var epcis int
+	if err := d.Pool().QueryRow(ctx, `SELECT count(DISTINCT epci_code) FROM tenant_tousvoisins44.users WHERE profile_public`).Scan(&epcis); err != nil || epcis != 1 {
+		t.Fatalf("Léa and Paul live in %d EPCIs (%v)", epcis, err)
+	}
 	out.Reset()
 	if err := run(ctx, []string{"demo"}, &out, io.Discard); err != nil || strings.Count(out.String(), "already has its demo people") != 3 {
 		t.Fatalf("second demo run: %v\n%s", err, out.String())
@@ -337,5 +359,8 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if err := d.Pool().QueryRow(ctx, `SELECT count(*) FROM tenant_calvados.events`).Scan(&evs); err != nil || evs != 0 {
 		t.Fatalf("calvados events = %d, %v", evs, err)
+	}
+	if p, c, th, r := community(); p != 2 || c != 2 || th != 1 || r != 1 {
+		t.Fatalf("tousvoisins44 after a second run: %d, %d, %d threads, %d replies", p, c, th, r)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/events"
+	"github.com/entraide/entraide/internal/forum"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/jobs"
@@ -27,6 +28,7 @@ import (
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/migrate"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
@@ -142,11 +144,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	deps := web.Deps{
 		Log: log, DB: d, KV: store, Tenants: reg, Themes: themes, ThemesDir: cfg.ThemesDir, Messages: messages,
 		Accounts: accounts, Sessions: sessions, Atlas: atlas, Authz: az, Help: posts, Secret: secret,
-		Conversations:  conversation.New(d, mailer, messages),
-		Reports:        report.New(d),
-		Moderation:     moderation.New(moderation.Deps{DB: d, Authz: az, Mailer: mailer, Messages: messages, Logger: log}),
-		Referents:      referents.New(d, az),
-		Events:         calendar,
+		Conversations: conversation.New(d, mailer, messages),
+		Reports:       report.New(d),
+		Moderation:    moderation.New(moderation.Deps{DB: d, Authz: az, Mailer: mailer, Messages: messages, Logger: log}),
+		Referents:     referents.New(d, az),
+		Events:        calendar,
+		Forum: forum.New(forum.Deps{DB: d, Place: forum.Place(placeOf(atlas)), Portals: reg.All(), Mailer: mailer,
+			Messages: messages}),
+		Profiles:       profile.New(profile.Deps{DB: d, Neighbours: atlas.Neighbours, Portals: reg.All()}),
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
 	}
 	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {

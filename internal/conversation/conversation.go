@@ -1,6 +1,8 @@
 // Package conversation owns the private exchanges that follow a post:
 // someone answers ("Je peux aider" on a request, "Ça m'intéresse" on an
-// offer), and the two people talk. Only the two of them can read it; no
+// offer), and the two people talk. A conversation may also be about no
+// post (Start), when neighbours who share an interest meet through their
+// profiles. Only the two of them can read it; no
 // contact detail is shown unless a person writes it themselves. The post's
 // author then says who helps (the post goes "en cours"); closing it as done,
 // with thanks, belongs to the help package.
@@ -31,6 +33,16 @@ const (
 	startSQL = `
 INSERT INTO conversations (post_id, post_title, author_id, responder_id) VALUES ($1, $2, $3, $4)
 RETURNING id`
+
+	// findDirectSQL finds the conversation two people already have, in
+	// either direction, under the same title and about no post.
+	findDirectSQL = `
+SELECT id FROM conversations
+ WHERE post_id IS NULL AND post_title = $3
+   AND ((author_id = $1 AND responder_id = $2) OR (author_id = $2 AND responder_id = $1))
+ ORDER BY id LIMIT 1`
+
+	personSQL = `SELECT display_name FROM users WHERE id = $1`
 
 	addMessageSQL = `INSERT INTO messages (conversation_id, sender_id, body) VALUES ($1, $2, $3)`
 
@@ -140,8 +152,9 @@ func New(d *db.DB, mailer Mailer, messages *i18n.Bundle) *Service {
 
 // notify tells the other person of a conversation that a message arrived,
 // with a link to read it on the site (the message itself stays there: an
-// email is not private enough to carry it).
-func (s *Service) notify(ctx context.Context, convID, to int64, fromName, postTitle, baseURL string) error {
+// email is not private enough to carry it). direct: the conversation is
+// about no post (or its post is gone), and the email does not name one.
+func (s *Service) notify(ctx context.Context, convID, to int64, fromName, postTitle, baseURL string, direct bool) error {
 	var email, name, locale string
 	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, recipientSQL, to).Scan(&email, &name, &locale)
@@ -155,7 +168,11 @@ func (s *Service) notify(ctx context.Context, convID, to int64, fromName, postTi
 	t, _ := tenant.FromContext(ctx)
 	l := s.messages.For(locale)
 	subject := l.T("email.new_message.subject", "Portal", t.Name, "Name", fromName)
-	body := l.T("email.new_message.body", "Name", name, "From", fromName, "Title", postTitle, "Portal", t.Name,
+	bodyID := "email.new_message.body"
+	if direct {
+		bodyID = "email.new_direct_message.body"
+	}
+	body := l.T(bodyID, "Name", name, "From", fromName, "Title", postTitle, "Portal", t.Name,
 		"Link", fmt.Sprintf("%s/messages/%d", baseURL, convID))
 	if err := s.mailer.Send(ctx, email, subject, body); err != nil {
 		return fmt.Errorf("conversation: notify: %w", err)
@@ -204,7 +221,53 @@ func (s *Service) Answer(ctx context.Context, postID, responderID int64, body, b
 	if err != nil {
 		return 0, err
 	}
-	return id, s.notify(ctx, id, notifyTo, notifyFrom, notifyTitle, baseURL)
+	return id, s.notify(ctx, id, notifyTo, notifyFrom, notifyTitle, baseURL, false)
+}
+
+// Start opens (or continues) a conversation from fromID to toID about no
+// post, under a title both see (for example "Des voisins qui aiment
+// aussi : cuisine"), with a first message, and returns its id. As every
+// conversation, only the two people can read it. Whether fromID may write
+// to toID is the caller's decision (a profile they may see).
+func (s *Service) Start(ctx context.Context, fromID, toID int64, title, body, baseURL string) (int64, error) {
+	body, err := cleanBody(body)
+	if err != nil {
+		return 0, err
+	}
+	title = strings.Join(strings.Fields(title), " ")
+	if n := utf8.RuneCountInString(title); n == 0 || n > 100 {
+		return 0, fmt.Errorf("conversation: title of %d characters", n)
+	}
+	if fromID == toID {
+		return 0, ErrNotAllowed
+	}
+	var id int64
+	var fromName string
+	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
+		var toName string
+		err := tx.QueryRow(ctx, personSQL, toID).Scan(&toName)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotAllowed
+		}
+		if err != nil {
+			return fmt.Errorf("conversation: read recipient: %w", err)
+		}
+		if err := tx.QueryRow(ctx, personSQL, fromID).Scan(&fromName); err != nil {
+			return fmt.Errorf("conversation: read sender: %w", err)
+		}
+		err = tx.QueryRow(ctx, findDirectSQL, toID, fromID, title).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = tx.QueryRow(ctx, startSQL, nil, title, toID, fromID).Scan(&id)
+		}
+		if err != nil {
+			return fmt.Errorf("conversation: start: %w", err)
+		}
+		return addMessage(ctx, tx, id, fromID, body)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, s.notify(ctx, id, toID, fromName, title, baseURL, true)
 }
 
 // Send adds a message from senderID, who must be one of the two people.
@@ -231,7 +294,7 @@ func (s *Service) Send(ctx context.Context, convID, senderID int64, body, baseUR
 	}
 	to, _ := c.Other(senderID)
 	_, fromName := c.Other(to)
-	return c, s.notify(ctx, convID, to, fromName, c.PostTitle, baseURL)
+	return c, s.notify(ctx, convID, to, fromName, c.PostTitle, baseURL, c.PostID == nil)
 }
 
 func addMessage(ctx context.Context, tx pgx.Tx, convID, senderID int64, body string) error {

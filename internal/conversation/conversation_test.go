@@ -95,3 +95,45 @@ func TestConversationsOutliveDeletions(t *testing.T) {
 		t.Fatalf("Léa's list: %+v, %v", list, err)
 	}
 }
+
+// A conversation about no post (neighbours who share an interest): only
+// the two people read it, a second Start continues it, and nobody writes
+// to themselves or to a deleted account.
+func TestStartWithoutPost(t *testing.T) {
+	env, svc, ctx := setup(t)
+	lea := exec(t, env, ctx, insertUser, "lea@exemple.fr", "Léa")
+	paul := exec(t, env, ctx, insertUser, "paul@exemple.fr", "Paul")
+	zoe := exec(t, env, ctx, insertUser, "zoe@exemple.fr", "Zoé")
+	title := "Des voisins qui aiment aussi : cuisine"
+	id, err := svc.Start(ctx, paul, lea, title, "Bonjour Léa, on cuisine ensemble ?", "https://alpha.localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []int64{lea, paul} {
+		c, err := svc.Get(ctx, id, who)
+		if err != nil || c.PostID != nil || c.PostTitle != title || len(c.Messages) != 1 {
+			t.Fatalf("seen by %d: %+v %v", who, c, err)
+		}
+	}
+	if _, err := svc.Get(ctx, id, zoe); !errors.Is(err, conversation.ErrNotFound) {
+		t.Fatalf("a third person reads it: %v", err)
+	}
+	// Léa answering the same way continues the same conversation.
+	again, err := svc.Start(ctx, lea, paul, title, "Avec plaisir !", "https://alpha.localhost")
+	if err != nil || again != id {
+		t.Fatalf("second start: %d %v (first %d)", again, err, id)
+	}
+	if err := svc.ChooseHelper(ctx, id, paul); !errors.Is(err, conversation.ErrNotAllowed) {
+		t.Errorf("choosing a helper without a post: %v", err)
+	}
+	if _, err := svc.Start(ctx, lea, lea, title, "Moi ?", "https://alpha.localhost"); !errors.Is(err, conversation.ErrNotAllowed) {
+		t.Errorf("to oneself: %v", err)
+	}
+	if _, err := svc.Start(ctx, lea, 9999, title, "Allô ?", "https://alpha.localhost"); !errors.Is(err, conversation.ErrNotAllowed) {
+		t.Errorf("to nobody: %v", err)
+	}
+	var fe invalid.Fields
+	if _, err := svc.Start(ctx, lea, zoe, title, "  ", "https://alpha.localhost"); !errors.As(err, &fe) {
+		t.Errorf("empty message: %v", err)
+	}
+}

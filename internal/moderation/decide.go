@@ -33,32 +33,27 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, moderatorID int64, it It
 	}
 
 	var notes []notice
-	isPost := it.Kind == KindPost
+	q := kindSQLs[it.Kind]
 	switch d.Action {
 	case Approve:
-		if isPost {
-			if err := exec(ctx, tx, approvePostSQL, it.ID); err != nil {
+		if q.approve != "" {
+			if err := exec(ctx, tx, q.approve, it.ID); err != nil {
 				return nil, err
 			}
 			if it.Visibility == "en_attente" {
 				notes = tell("published")
+				if it.Forum() {
+					notes = tell("published_forum")
+				}
 			}
 		}
 	case Hide:
-		query := hideMessageSQL
-		if isPost {
-			query = hidePostSQL
-		}
-		if err := exec(ctx, tx, query, it.ID, d.Reason); err != nil {
+		if err := exec(ctx, tx, q.hide, it.ID, d.Reason); err != nil {
 			return nil, err
 		}
 		notes = tell("hidden")
 	case Restore:
-		query := restoreMessageSQL
-		if isPost {
-			query = restorePostSQL
-		}
-		if err := exec(ctx, tx, query, it.ID); err != nil {
+		if err := exec(ctx, tx, q.restore, it.ID); err != nil {
 			return nil, err
 		}
 		notes = tell("restored")

@@ -4,9 +4,13 @@
 //
 // # What waits
 //
-// An item is a post or a message. A post waits when premoderation holds it
-// (visibility en_attente), when the portal's flag words were found in it, or
-// when someone reported it; a message waits when it was reported. Each
+// An item is a post, a message, or a forum thread or reply. A post waits
+// when premoderation holds it (visibility en_attente), when the portal's
+// flag words were found in it, or when someone reported it; a message
+// waits when it was reported. Forum threads wait as posts do, and forum
+// replies when flagged or reported; both are placed where their thread is
+// (the EPCI of its commune, if any, and its theme), so the same scopes
+// apply. Each
 // référent sees only the items within their reach for the moderate action
 // (authz.ReachOf): a référent de territoire the items of their EPCIs, a
 // référent thématique the items of their categories, the département admin
@@ -59,6 +63,10 @@ import (
 const (
 	KindPost    = "post"
 	KindMessage = "message"
+	// KindForumThread and KindForumReply are the forum's threads and
+	// replies, placed where their thread is.
+	KindForumThread = "forum_thread"
+	KindForumReply  = "forum_reply"
 	// KindPerson is the target of a lifted suspension in the log.
 	KindPerson = "person"
 )
@@ -201,6 +209,9 @@ type Item struct {
 	CreatedAt        time.Time
 	// ConversationID is the conversation of a message.
 	ConversationID int64
+	// ThreadID is the forum thread of a forum item (its own id for a
+	// thread).
+	ThreadID int64
 	// queuedAt is when a post entered the queue (premoderation, flags).
 	queuedAt *time.Time
 
@@ -222,6 +233,9 @@ type Item struct {
 	// History is the decisions already made about this item, newest first.
 	History []Entry
 }
+
+// Forum reports whether the item is a forum thread or reply.
+func (it Item) Forum() bool { return it.Kind == KindForumThread || it.Kind == KindForumReply }
 
 // Waiting reports whether the item is in the queue.
 func (it Item) Waiting() bool { return it.Since != nil }

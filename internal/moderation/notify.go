@@ -30,6 +30,10 @@ func (n notice) link(baseURL string) string {
 		return baseURL + "/compte"
 	case n.item.Kind == KindMessage:
 		return fmt.Sprintf("%s/messages/%d", baseURL, n.item.ConversationID)
+	case n.item.Kind == KindForumThread:
+		return fmt.Sprintf("%s/forum/sujets/%d", baseURL, n.item.ID)
+	case n.item.Kind == KindForumReply:
+		return fmt.Sprintf("%s/forum/sujets/%d#reponse-%d", baseURL, n.item.ThreadID, n.item.ID)
 	default:
 		return fmt.Sprintf("%s/annonces/%d", baseURL, n.item.ID)
 	}

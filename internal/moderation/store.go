@@ -20,7 +20,9 @@ import (
 const (
 	// waitingCTE is what waits, one row per item with why it waits and
 	// since when. A post is placed where it is now; a reported message
-	// where its post is, or was when reported (the post may be gone).
+	// where its post is, or was when reported (the post may be gone); a
+	// forum thread or reply where the thread is (its commune's EPCI, if
+	// any, and its theme), like a post.
 	// Reports of a post or message that no longer exists are left out:
 	// there is nothing left to decide.
 	waitingCTE = `
@@ -32,14 +34,28 @@ WITH waiting AS (
      WHERE p.queued_at IS NOT NULL AND w.why IS NOT NULL
     UNION ALL
     SELECT r.target_kind, r.target_id,
-           coalesce(p.epci_code, mp.epci_code, r.epci_code), coalesce(p.category_code, mp.category_code, r.category_code),
+           coalesce(p.epci_code, mp.epci_code, ft.epci_code, frt.epci_code, r.epci_code),
+           coalesce(p.category_code, mp.category_code, ft.category_code, frt.category_code, r.category_code),
            r.created_at, 'signalement'
       FROM reports r
       LEFT JOIN posts p ON r.target_kind = 'post' AND p.id = r.target_id
       LEFT JOIN messages m ON r.target_kind = 'message' AND m.id = r.target_id
       LEFT JOIN conversations c ON c.id = m.conversation_id
       LEFT JOIN posts mp ON mp.id = c.post_id
-     WHERE r.handled_at IS NULL AND (p.id IS NOT NULL OR m.id IS NOT NULL)
+      LEFT JOIN forum_threads ft ON r.target_kind = 'forum_thread' AND ft.id = r.target_id
+      LEFT JOIN forum_replies fr ON r.target_kind = 'forum_reply' AND fr.id = r.target_id
+      LEFT JOIN forum_threads frt ON frt.id = fr.thread_id
+     WHERE r.handled_at IS NULL AND (p.id IS NOT NULL OR m.id IS NOT NULL OR ft.id IS NOT NULL OR fr.id IS NOT NULL)
+    UNION ALL
+    SELECT 'forum_thread', t.id, t.epci_code, t.category_code, t.queued_at, w.why
+      FROM forum_threads t
+     CROSS JOIN LATERAL (VALUES (CASE WHEN t.visibility = 'en_attente' THEN 'attente' END),
+                                (CASE WHEN cardinality(t.flags) > 0 THEN 'mots' END)) w (why)
+     WHERE t.queued_at IS NOT NULL AND w.why IS NOT NULL
+    UNION ALL
+    SELECT 'forum_reply', fr.id, t.epci_code, t.category_code, fr.queued_at, 'mots'
+      FROM forum_replies fr JOIN forum_threads t ON t.id = fr.thread_id
+     WHERE fr.queued_at IS NOT NULL AND cardinality(fr.flags) > 0
 ), items AS (
     SELECT kind, id, coalesce(min(epci_code), '') AS epci_code, coalesce(min(category_code), '') AS category_code,
            min(since) AS since, array_agg(DISTINCT why ORDER BY why) AS whys
@@ -52,13 +68,16 @@ WITH waiting AS (
 	// $4 (why), $5 (EPCI), $6 (category); each is skipped when empty.
 	queueSQL = waitingCTE + `
 SELECT i.kind, i.id, i.epci_code, i.category_code, i.since, i.whys,
-       coalesce(p.title, c.post_title, ''), left(coalesce(p.description, m.body, ''), 200),
+       coalesce(p.title, c.post_title, ft.title, frt.title, ''), left(coalesce(p.description, m.body, ft.body, fr.body, ''), 200),
        coalesce(rs.open, 0), coalesce(rs.reasons, '{}'),
        count(*) OVER ()
   FROM items i
   LEFT JOIN posts p ON i.kind = 'post' AND p.id = i.id
   LEFT JOIN messages m ON i.kind = 'message' AND m.id = i.id
   LEFT JOIN conversations c ON c.id = m.conversation_id
+  LEFT JOIN forum_threads ft ON i.kind = 'forum_thread' AND ft.id = i.id
+  LEFT JOIN forum_replies fr ON i.kind = 'forum_reply' AND fr.id = i.id
+  LEFT JOIN forum_threads frt ON frt.id = fr.thread_id
   LEFT JOIN LATERAL (
         SELECT count(*) AS open, array_agg(DISTINCT r.reason ORDER BY r.reason) AS reasons
           FROM reports r WHERE r.target_kind = i.kind AND r.target_id = i.id AND r.handled_at IS NULL) rs ON true
@@ -118,6 +137,24 @@ SELECT m.id, coalesce(p.epci_code, r.epci_code, ''), coalesce(p.category_code, r
 	lockPostSQL    = `SELECT 1 FROM posts WHERE id = $1 FOR UPDATE`
 	lockMessageSQL = `SELECT 1 FROM messages WHERE id = $1 FOR UPDATE`
 
+	// forumThreadItemSQL and forumReplyItemSQL read a forum item for a
+	// moderator, placed where its thread is; the thread's id comes where
+	// a message has its conversation's.
+	forumThreadItemSQL = `
+SELECT t.id, coalesce(t.epci_code, ''), t.category_code, t.title, t.body, coalesce(t.commune_code, ''), t.visibility, '',
+       t.flags, t.moderation_reason, t.created_at, t.queued_at, t.id,
+       coalesce(t.author_id, 0), coalesce(u.display_name, ''), coalesce(u.email, ''), coalesce(u.locale, ''), u.suspended_until
+  FROM forum_threads t LEFT JOIN users u ON u.id = t.author_id
+ WHERE t.id = $1`
+	forumReplyItemSQL = `
+SELECT r.id, coalesce(t.epci_code, ''), t.category_code, t.title, r.body, coalesce(t.commune_code, ''), r.visibility, '',
+       r.flags, r.moderation_reason, r.created_at, r.queued_at, t.id,
+       coalesce(r.author_id, 0), coalesce(u.display_name, ''), coalesce(u.email, ''), coalesce(u.locale, ''), u.suspended_until
+  FROM forum_replies r JOIN forum_threads t ON t.id = r.thread_id LEFT JOIN users u ON u.id = r.author_id
+ WHERE r.id = $1`
+	lockForumThreadSQL = `SELECT 1 FROM forum_threads WHERE id = $1 FOR UPDATE`
+	lockForumReplySQL  = `SELECT 1 FROM forum_replies WHERE id = $1 FOR UPDATE`
+
 	openReportsSQL = `
 SELECT count(*), min(created_at) FROM reports
  WHERE target_kind = $1 AND target_id = $2 AND handled_at IS NULL`
@@ -149,6 +186,29 @@ UPDATE posts SET visibility = 'visible', moderation_reason = '', queued_at = NUL
 	editTitleSQL      = `UPDATE posts SET title = $2, moderated_at = now() WHERE id = $1`
 	hideMessageSQL    = `UPDATE messages SET hidden_at = now(), hidden_reason = $2 WHERE id = $1`
 	restoreMessageSQL = `UPDATE messages SET hidden_at = NULL, hidden_reason = '' WHERE id = $1`
+
+	// Forum threads and replies are approved, hidden and restored as
+	// posts are.
+	approveForumThreadSQL = `
+UPDATE forum_threads SET visibility = CASE WHEN visibility = 'en_attente' THEN 'visible' ELSE visibility END,
+       queued_at = NULL, flags = '{}', moderated_at = now()
+ WHERE id = $1`
+	hideForumThreadSQL = `
+UPDATE forum_threads SET visibility = 'masquee', moderation_reason = $2, queued_at = NULL, flags = '{}', moderated_at = now()
+ WHERE id = $1`
+	restoreForumThreadSQL = `
+UPDATE forum_threads SET visibility = 'visible', moderation_reason = '', queued_at = NULL, flags = '{}', moderated_at = now()
+ WHERE id = $1`
+	approveForumReplySQL = `
+UPDATE forum_replies SET visibility = CASE WHEN visibility = 'en_attente' THEN 'visible' ELSE visibility END,
+       queued_at = NULL, flags = '{}', moderated_at = now()
+ WHERE id = $1`
+	hideForumReplySQL = `
+UPDATE forum_replies SET visibility = 'masquee', moderation_reason = $2, queued_at = NULL, flags = '{}', moderated_at = now()
+ WHERE id = $1`
+	restoreForumReplySQL = `
+UPDATE forum_replies SET visibility = 'visible', moderation_reason = '', queued_at = NULL, flags = '{}', moderated_at = now()
+ WHERE id = $1`
 
 	suspendSQL = `
 UPDATE users SET suspended_until = $2, suspension_reason = $3, updated_at = now() WHERE id = $1`
@@ -196,6 +256,18 @@ RETURNING reporter_id`
  ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5`
 )
 
+// kindSQL is the SQL of one kind of item: read it, hold it, and the
+// changes of approve ("" when approving changes nothing but the queue),
+// hide and restore.
+type kindSQL struct{ item, lock, approve, hide, restore string }
+
+var kindSQLs = map[string]kindSQL{
+	KindPost:        {postItemSQL, lockPostSQL, approvePostSQL, hidePostSQL, restorePostSQL},
+	KindMessage:     {messageItemSQL, lockMessageSQL, "", hideMessageSQL, restoreMessageSQL},
+	KindForumThread: {forumThreadItemSQL, lockForumThreadSQL, approveForumThreadSQL, hideForumThreadSQL, restoreForumThreadSQL},
+	KindForumReply:  {forumReplyItemSQL, lockForumReplySQL, approveForumReplySQL, hideForumReplySQL, restoreForumReplySQL},
+}
+
 // reachArgs are the $1, $2, $3 of reachFilter.
 func reachArgs(r authz.Reach) []any {
 	e, c := r.EPCIs, r.Categories
@@ -230,29 +302,30 @@ func listQueue(ctx context.Context, tx pgx.Tx, r authz.Reach, f Filter) ([]Queue
 // loadItem reads an item and why it waits; with lock, it holds the item
 // until the transaction ends.
 func loadItem(ctx context.Context, tx pgx.Tx, kind string, id int64, lock bool) (Item, error) {
-	var query, lockSQL string
-	switch kind {
-	case KindPost:
-		query, lockSQL = postItemSQL, lockPostSQL
-	case KindMessage:
-		query, lockSQL = messageItemSQL, lockMessageSQL
-	default:
+	q, ok := kindSQLs[kind]
+	if !ok {
 		return Item{}, ErrNotFound
 	}
 	if lock {
-		if _, err := tx.Exec(ctx, lockSQL, id); err != nil {
+		if _, err := tx.Exec(ctx, q.lock, id); err != nil {
 			return Item{}, fmt.Errorf("moderation: lock %s %d: %w", kind, id, err)
 		}
 	}
 	it := Item{Kind: kind}
-	err := tx.QueryRow(ctx, query, id).Scan(&it.ID, &it.EPCI, &it.Category, &it.Title, &it.Body, &it.CommuneCode,
-		&it.Visibility, &it.Status, &it.Flags, &it.ModerationReason, &it.CreatedAt, &it.queuedAt, &it.ConversationID,
+	var parent int64
+	err := tx.QueryRow(ctx, q.item, id).Scan(&it.ID, &it.EPCI, &it.Category, &it.Title, &it.Body, &it.CommuneCode,
+		&it.Visibility, &it.Status, &it.Flags, &it.ModerationReason, &it.CreatedAt, &it.queuedAt, &parent,
 		&it.PersonID, &it.PersonName, &it.personEmail, &it.personLocale, &it.PersonSuspendedUntil)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Item{}, ErrNotFound
 	}
 	if err != nil {
 		return Item{}, fmt.Errorf("moderation: read %s %d: %w", kind, id, err)
+	}
+	if kind == KindMessage {
+		it.ConversationID = parent
+	} else if it.Forum() {
+		it.ThreadID = parent
 	}
 	var firstOpen *time.Time
 	if err := tx.QueryRow(ctx, openReportsSQL, kind, id).Scan(&it.OpenReports, &firstOpen); err != nil {

@@ -1,5 +1,6 @@
 // Package report owns "signaler": anyone signed in can report a post they
-// can see, or a message of a conversation they are part of, with a reason.
+// can see, a message of a conversation they are part of, or a forum thread
+// or reply they can see, with a reason.
 // Reports wait for the moderators of the place and theme they concern.
 package report
 
@@ -36,6 +37,20 @@ SELECT p.epci_code, p.category_code
   LEFT JOIN posts p ON p.id = c.post_id
  WHERE m.id = $1 AND $2 IN (c.author_id, c.responder_id)`
 
+	// forumThreadPlaceSQL finds a forum thread the reporter may see, and
+	// where it is: its commune's EPCI (if any) and its theme.
+	forumThreadPlaceSQL = `
+SELECT epci_code, category_code FROM forum_threads
+ WHERE id = $1 AND (visibility = 'visible' OR author_id = $2)`
+
+	// forumReplyPlaceSQL finds a reply the reporter may see, placed where
+	// its thread is.
+	forumReplyPlaceSQL = `
+SELECT t.epci_code, t.category_code
+  FROM forum_replies r JOIN forum_threads t ON t.id = r.thread_id
+ WHERE r.id = $1 AND (t.visibility = 'visible' OR t.author_id = $2)
+   AND (r.visibility = 'visible' OR r.author_id = $2)`
+
 	insertSQL = `
 INSERT INTO reports (target_kind, target_id, epci_code, category_code, reporter_id, reason, details)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -48,8 +63,16 @@ type Service struct{ db *db.DB }
 // New returns the service.
 func New(d *db.DB) *Service { return &Service{db: d} }
 
-// Report records that reporterID reports a post or a message ("post",
-// "message") for a reason. Reporting the same thing twice is not an error.
+// Kinds of thing a person may report.
+const (
+	KindPost        = "post"
+	KindMessage     = "message"
+	KindForumThread = "forum_thread"
+	KindForumReply  = "forum_reply"
+)
+
+// Report records that reporterID reports a post, a message, a forum thread
+// or a forum reply (the Kind constants) for a reason. Reporting the same thing twice is not an error.
 func (s *Service) Report(ctx context.Context, reporterID int64, kind string, targetID int64, reason, details string) error {
 	details = strings.TrimSpace(details)
 	errs := invalid.Fields{}
@@ -64,10 +87,14 @@ func (s *Service) Report(ctx context.Context, reporterID int64, kind string, tar
 	}
 	var place string
 	switch kind {
-	case "post":
+	case KindPost:
 		place = postPlaceSQL
-	case "message":
+	case KindMessage:
 		place = messagePlaceSQL
+	case KindForumThread:
+		place = forumThreadPlaceSQL
+	case KindForumReply:
+		place = forumReplyPlaceSQL
 	default:
 		return ErrNotFound
 	}

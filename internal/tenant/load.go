@@ -52,8 +52,15 @@ func (ps Problems) Error() string {
 	return fmt.Sprintf("%d problem(s) in portal configuration:\n  %s", len(ps), strings.Join(lines, "\n  "))
 }
 
+// maxInterests is the most interests a portal lists: a longer list is
+// hard to read on a phone.
+const maxInterests = 40
+
 var (
 	codePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
+	// Interest codes are stored among people's free tags (at most 30
+	// characters), so they follow the same length.
+	interestPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{1,29}$`)
 	// Métropole 01-95 (20 is split into 2A/2B) and the overseas départements.
 	departementPattern = regexp.MustCompile(`^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$`)
 	hostPattern        = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -216,6 +223,32 @@ func (t *Tenant) validate(themeExists func(string) bool) Problems {
 		for l, s := range c.Description {
 			if len([]rune(s)) > 300 {
 				add(fmt.Sprintf("%s.description.%s", field, l), "at most 300 characters: keep it short and plain (got %d)", len([]rune(s)))
+			}
+		}
+	}
+
+	if len(t.Interests) > maxInterests {
+		add("interests", "at most %d interests: people pick from this list (got %d)", maxInterests, len(t.Interests))
+	}
+	seenInterests := map[string]bool{}
+	for i, in := range t.Interests {
+		field := fmt.Sprintf("interests[%d]", i)
+		if !interestPattern.MatchString(in.Code) {
+			add(field+".code", "required: 2 to 30 lower-case letters, digits or _, starting with a letter (got %q)", in.Code)
+		} else if seenInterests[in.Code] {
+			add(field+".code", "code %q is used twice", in.Code)
+		}
+		seenInterests[in.Code] = true
+		for _, l := range t.Locales.Enabled {
+			if strings.TrimSpace(in.Label[l]) == "" {
+				add(fmt.Sprintf("%s.label.%s", field, l), "required for every enabled locale")
+			}
+		}
+		for l, s := range in.Label {
+			if !contains(KnownLocales, l) {
+				add(fmt.Sprintf("%s.label.%s", field, l), "unknown locale (known: %s)", strings.Join(KnownLocales, ", "))
+			} else if len([]rune(s)) > 40 {
+				add(fmt.Sprintf("%s.label.%s", field, l), "at most 40 characters (got %d)", len([]rune(s)))
 			}
 		}
 	}

@@ -145,6 +145,12 @@ func TestLoadDirDemoPortals(t *testing.T) {
 		})
 	}
 
+	// Tous voisins 44 lists interests, "cuisine" among them: its residents
+	// find each other through it.
+	if _, ok := tenants[2].Interest("cuisine"); !ok || len(tenants[2].Interests) < 8 {
+		t.Errorf("tousvoisins44: interests %v, want a list with cuisine", tenants[2].Interests)
+	}
+
 	// Calvados is the portal whose charter forbids any paid service.
 	if !tenants[0].Rules.ServicesMustBeFree {
 		t.Errorf("calvados: Rules.ServicesMustBeFree = false, want true")
@@ -434,6 +440,57 @@ rules:`, `, en: "Public services"`, "", 1))
 			},
 			field: "rules.flag_words[1]",
 			word:  "empty",
+		},
+		{
+			name: "interest with a bad code",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:\n", `interests:
+  - code: Cuisine
+    label: {fr: "Cuisine", en: "Cooking"}
+rules:
+`)
+			},
+			field: "interests[0].code",
+			word:  "lower-case",
+		},
+		{
+			name: "interest listed twice",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:\n", `interests:
+  - code: cuisine
+    label: {fr: "Cuisine", en: "Cooking"}
+  - code: cuisine
+    label: {fr: "Cuisiner", en: "Cooking"}
+rules:
+`)
+			},
+			field: "interests[1].code",
+			word:  "twice",
+		},
+		{
+			name: "interest without an English label",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:\n", `interests:
+  - code: jardin
+    label: {fr: "Jardin"}
+rules:
+`)
+			},
+			field: "interests[0].label.en",
+			word:  "every enabled locale",
+		},
+		{
+			name: "interest with an unknown key",
+			yaml: func(t *testing.T) string {
+				return replace(t, "rules:\n", `interests:
+  - code: jardin
+    label: {fr: "Jardin", en: "Garden"}
+    age: 30
+rules:
+`)
+			},
+			field: "interests[0].age",
+			word:  "unknown field",
 		},
 		{
 			name:  "invalid YAML syntax",

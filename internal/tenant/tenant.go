@@ -55,6 +55,13 @@ type Link struct {
 	Description Text   `mapstructure:"description"`
 }
 
+// Interest is one interest people may pick for their profile ("cuisine",
+// "jardinage"), from the portal's list.
+type Interest struct {
+	Code  string `mapstructure:"code"`
+	Label Text   `mapstructure:"label"`
+}
+
 // Rules are the portal's house rules, applied on every path that writes content.
 type Rules struct {
 	// ServicesMustBeFree refuses any post that asks for or offers money.
@@ -107,6 +114,9 @@ type Tenant struct {
 	// Links are the useful links the portal recommends (liens_utiles
 	// module).
 	Links []Link `mapstructure:"links"`
+	// Interests are what people pick from on their profile (module
+	// profils), besides free tags; optional.
+	Interests []Interest `mapstructure:"interests"`
 
 	// File is the configuration file the portal was read from, for messages.
 	File string `mapstructure:"-"`
@@ -127,6 +137,16 @@ func (t *Tenant) HasModule(name string) bool {
 		}
 	}
 	return false
+}
+
+// Interest returns the portal's listed interest with this code.
+func (t *Tenant) Interest(code string) (Interest, bool) {
+	for _, i := range t.Interests {
+		if i.Code == code {
+			return i, true
+		}
+	}
+	return Interest{}, false
 }
 
 // SpeaksLocale reports whether the portal enabled the locale.

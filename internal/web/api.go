@@ -43,7 +43,9 @@ func (s *Server) apiRoutes(api *gin.RouterGroup) {
 	auth.GET("/conversations/:id", s.requireModule("entraide"), s.apiConversation)
 	auth.POST("/conversations/:id/messages", s.requireModule("entraide"), s.apiSend)
 	auth.POST("/conversations/:id/helper", s.requireModule("entraide"), s.apiChooseHelper)
-	auth.POST("/reports", s.requireModule("entraide"), s.apiReport)
+	auth.POST("/reports", s.apiReport)
+	s.apiForumRoutes(api, auth)
+	s.apiProfileRoutes(auth)
 	s.apiModerationRoutes(auth)
 
 	s.eventsAPIRoutes(api, auth)
@@ -77,10 +79,11 @@ func (s *Server) apiFail(c *gin.Context, err error) {
 	case errors.As(err, &th):
 		s.renderError(c, rateLimited{retryIn: th.RetryIn})
 		return
-	case errors.Is(err, help.ErrNotFound), errors.Is(err, conversation.ErrNotFound), errors.Is(err, report.ErrNotFound):
+	case errors.Is(err, help.ErrNotFound), errors.Is(err, conversation.ErrNotFound), errors.Is(err, report.ErrNotFound),
+		errors.Is(err, errNotFound):
 		s.renderError(c, errNotFound)
 		return
-	case errors.Is(err, help.ErrNotAllowed), errors.Is(err, conversation.ErrNotAllowed):
+	case errors.Is(err, help.ErrNotAllowed), errors.Is(err, conversation.ErrNotAllowed), errors.Is(err, errForbidden):
 		s.renderError(c, errForbidden)
 		return
 	default:
@@ -401,6 +404,10 @@ func (s *Server) apiReport(c *gin.Context) {
 		Details string `json:"details"`
 	}
 	if !s.bindJSON(c, &b) {
+		return
+	}
+	if module, ok := reportModules[b.Type]; !ok || !currentTenant(c).HasModule(module) {
+		s.renderError(c, errNotFound)
 		return
 	}
 	if err := s.Reports.Report(c.Request.Context(), currentUser(c).ID, b.Type, b.ID, b.Reason, b.Details); err != nil {

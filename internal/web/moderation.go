@@ -63,16 +63,21 @@ func newPageLinks(path string, q url.Values, page, total, size int) pageLinks {
 }
 
 // moderationKinds maps the path's French word to the item kind.
-var moderationKinds = map[string]string{"annonce": moderation.KindPost, "message": moderation.KindMessage}
+var moderationKinds = map[string]string{"annonce": moderation.KindPost, "message": moderation.KindMessage,
+	"sujet": moderation.KindForumThread, "reponse": moderation.KindForumReply}
 
 // itemPath is the page of an item.
 func itemPath(kind string, id int64) string {
-	word := "annonce"
-	if kind == moderation.KindMessage {
-		word = "message"
+	for word, k := range moderationKinds {
+		if k == kind {
+			return "/moderation/" + word + "/" + strconv.FormatInt(id, 10)
+		}
 	}
-	return "/moderation/" + word + "/" + strconv.FormatInt(id, 10)
+	return "/moderation"
 }
+
+// ItemPath is the moderation page of a queue entry, for the templates.
+func (p *Page) ItemPath(kind string, id int64) string { return itemPath(kind, id) }
 
 func (s *Server) moderationQueue(c *gin.Context) {
 	ctx := c.Request.Context()

@@ -37,4 +37,12 @@ var notices = map[string]string{
 	"desinscrit":           "events.signup.left",
 	"inscription-fermee":   "events.signup.closed",
 	"date-annulee":         "events.day_cancelled",
+
+	// forum and profiles
+	"sujet":            "forum.created",
+	"sujet-en-attente": "forum.created_pending",
+	"reponse":          "forum.replied",
+	"suivi":            "forum.followed",
+	"plus-suivi":       "forum.unfollowed",
+	"profil":           "profile.saved",
 }

@@ -4,18 +4,35 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/entraide/entraide/internal/report"
 	"github.com/gin-gonic/gin"
 )
 
+// reportModules says which module each kind of report belongs to: on a
+// portal without it, reporting answers 404 like the module's pages.
+var reportModules = map[string]string{
+	report.KindPost: "entraide", report.KindMessage: "entraide",
+	report.KindForumThread: "forum", report.KindForumReply: "forum",
+}
+
 // reportView is the report form's data: what is reported and where to go
 // back to.
 type reportView struct {
-	Kind    string // post or message
+	Kind    string // one of the report package's kinds
 	ID      int64
 	Back    string
 	Reasons []string
+}
+
+// Thread is the forum thread a reported reply belongs to, taken from the
+// way back (0 otherwise).
+func (v *reportView) Thread() string {
+	if t, ok := strings.CutPrefix(v.Back, "/forum/sujets/"); ok {
+		return t
+	}
+	return ""
 }
 
 func (s *Server) reportTarget(c *gin.Context) (*reportView, bool) {
@@ -28,13 +45,27 @@ func (s *Server) reportTarget(c *gin.Context) (*reportView, bool) {
 		idText = c.PostForm("id")
 	}
 	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || (kind != "post" && kind != "message") {
+	module, known := reportModules[kind]
+	if err != nil || !known || !currentTenant(c).HasModule(module) {
 		s.renderError(c, errNotFound)
 		return nil, false
 	}
 	back := "/messages"
-	if kind == "post" {
+	switch kind {
+	case report.KindPost:
 		back = "/annonces/" + strconv.FormatInt(id, 10)
+	case report.KindForumThread:
+		back = "/forum/sujets/" + strconv.FormatInt(id, 10)
+	case report.KindForumReply:
+		// The thread comes with the link, only to go back to it.
+		back = "/forum"
+		thread := c.Query("sujet")
+		if c.Request.Method == http.MethodPost {
+			thread = c.PostForm("sujet")
+		}
+		if n, err := strconv.ParseInt(thread, 10, 64); err == nil && n > 0 {
+			back = "/forum/sujets/" + strconv.FormatInt(n, 10)
+		}
 	}
 	return &reportView{Kind: kind, ID: id, Back: back, Reasons: report.Reasons}, true
 }

@@ -16,11 +16,13 @@ import (
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/events"
+	"github.com/entraide/entraide/internal/forum"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
@@ -54,6 +56,9 @@ type Deps struct {
 	Referents *referents.Service
 	// Events is the calendar (agenda module).
 	Events *events.Service
+	// Forum and Profiles are the modules "forum" and "profils".
+	Forum    *forum.Service
+	Profiles *profile.Service
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -164,12 +169,27 @@ func (s *Server) routes() {
 	msgs.GET("/:id", s.showConversation)
 	msgs.POST("/:id", s.sendMessage)
 	msgs.POST("/:id/aidant", s.chooseHelper)
-	portal.GET("/signaler", s.requireModule("entraide"), s.requireUser, s.reportForm)
-	portal.POST("/signaler", s.requireModule("entraide"), s.requireUser, s.sendReport)
+	// Reports: the handler checks the module of what is reported.
+	portal.GET("/signaler", s.requireUser, s.reportForm)
+	portal.POST("/signaler", s.requireUser, s.sendReport)
 	portal.GET("/mes-annonces", s.requireModule("entraide"), s.requireUser, s.myPosts)
 
 	// Events (agenda module): pages, feeds; the API is in apiRoutes.
 	s.eventRoutes(portal)
+	// Forum and interest profiles (modules "forum" and "profils").
+	fo := portal.Group("/forum", s.requireModule("forum"))
+	fo.GET("", s.forumHome)
+	fo.GET("/nouveau", s.requireUser, s.forumNewForm)
+	fo.POST("/nouveau", s.requireUser, s.forumCreate)
+	fo.GET("/sujets/:id", s.forumThread)
+	fo.POST("/sujets/:id/repondre", s.requireUser, s.forumReply)
+	fo.POST("/sujets/:id/suivre", s.requireUser, s.forumFollow)
+	pr := portal.Group("/profils", s.requireModule("profils"), s.requireUser)
+	pr.GET("/moi", s.myProfile)
+	pr.GET("/:id", s.showProfile)
+	pr.POST("/:id/ecrire", s.writeToNeighbour)
+	portal.GET("/compte/profil", s.requireModule("profils"), s.requireUser, s.profileForm)
+	portal.POST("/compte/profil", s.requireModule("profils"), s.requireUser, s.saveProfile)
 
 	s.apiRoutes(portal.Group("/api/v1"))
 

@@ -13,11 +13,13 @@ import (
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/conversation"
 	"github.com/entraide/entraide/internal/events"
+	"github.com/entraide/entraide/internal/forum"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/tenant"
@@ -96,6 +98,12 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 			return az.Can(ctx, userID, authz.ActOrganiseEvent, authz.Target{Commune: commune, Category: category})
 		},
 		Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}, Messages: messages})
+	deps.Forum = forum.New(forum.Deps{DB: env.DB, Portals: env.Registry.All(), Messages: messages,
+		Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}, Place: func(code string) (string, string, bool) {
+			c, ok := atlas.Commune(code)
+			return c.EPCI, c.Departement, ok
+		}})
+	deps.Profiles = profile.New(profile.Deps{DB: env.DB, Neighbours: atlas.Neighbours, Portals: env.Registry.All()})
 	if tweak != nil {
 		tweak(&deps)
 	}
