@@ -395,3 +395,145 @@ func TestBrowserReferentClearsQueue(t *testing.T) {
 		t.Errorf("reporter's email:\n%s", m)
 	}
 }
+
+// On Tous voisins 44, a référent creates a monthly cooking workshop, a
+// resident signs up, and both find each other through the interest
+// "cuisine" they share, then talk.
+func TestBrowserCookingWorkshop(t *testing.T) {
+	ctx := browserCtx(t)
+	f := newFixtureFor(t, nil, shippedPortal(t, "tousvoisins44"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Close below
+	t.Cleanup(func() { srv.Close() })
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	home := "http://tousvoisins44.localhost:" + port
+
+	pctx := f.env.Ctx(t, "tousvoisins44")
+	ids := map[string]int64{}
+	for _, p := range []struct{ name, email, commune string }{
+		{"Théo", "theo@exemple.fr", "44109"}, {"Aurore", "aurore@exemple.fr", "44143"},
+	} {
+		u, err := f.deps.Accounts.Register(pctx, account.RegisterInput{DisplayName: p.name, Email: p.email,
+			Password: "un mot de passe bien long", CommuneCode: p.commune, Locale: "fr"}, home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.deps.Accounts.ConfirmWithoutLink(pctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		ids[p.name] = u.ID
+	}
+	if err := f.deps.Authz.Grant(pctx, authz.OperatorActor("test"), ids["Théo"], authz.RoleReferentThematique, []string{"partage_savoir_faire"}); err != nil {
+		t.Fatal(err)
+	}
+
+	type step = chromedp.Action[chromedp.Void]
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	do := func(what string, steps ...step) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	page := func() string {
+		t.Helper()
+		text, err := chromedp.Run(ctx, chromedp.Text(css("main")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	login := func(email string) []step {
+		return []step{
+			chromedp.Navigate(home + "/connexion?lang=fr"),
+			chromedp.SendKeys(css("#champ-email"), email),
+			chromedp.SendKeys(css("#champ-password"), "un mot de passe bien long"),
+			chromedp.Click(css(`main button[type=submit]`)),
+			chromedp.WaitVisible(css(`a[href="/compte"]`)),
+		}
+	}
+	logout := []step{
+		chromedp.Click(css(`form[action="/deconnexion"] button`)),
+		chromedp.WaitVisible(css(`a[href="/connexion"]`)),
+	}
+	likesCooking := []step{
+		chromedp.Navigate(home + "/compte/profil"),
+		chromedp.Click(css(`#champ-public`)),
+		chromedp.Click(css(`#interet-cuisine`)),
+		chromedp.Submit(css(`#champ-public`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	}
+
+	// The second Tuesday of next month, in Paris.
+	now := time.Now().In(time.FixedZone("CET", 3600))
+	first := time.Date(now.Year(), now.Month()+1, 1, 12, 0, 0, 0, now.Location())
+	day := first.AddDate(0, 0, (int(time.Tuesday)-int(first.Weekday())+7)%7+7)
+
+	do("Théo creates the workshop", append(append(login("theo@exemple.fr"), likesCooking...),
+		chromedp.Navigate(home+"/agenda/nouveau"),
+		chromedp.SetValue(css(`#champ-category`), "partage_savoir_faire"),
+		chromedp.SendKeys(css(`#champ-title`), "Atelier cuisine du mois"),
+		chromedp.SendKeys(css(`#champ-description`), "On cuisine ensemble un plat de saison, puis on le partage. Venez comme vous êtes !"),
+		chromedp.SendKeys(css(`#champ-capacity`), "8"),
+		chromedp.SendKeys(css(`#champ-commune`), "Nantes"),
+		chromedp.SendKeys(css(`#champ-address`), "Maison de quartier, 2 rue de la Paix"),
+		chromedp.SetValue(css(`#champ-day`), day.Format("2006-01-02")),
+		chromedp.SetValue(css(`#champ-start_time`), "14:00"),
+		chromedp.SetValue(css(`#champ-end_time`), "16:30"),
+		chromedp.Click(css(`#recurrence-mensuelle`)),
+		chromedp.SetValue(css(`#champ-month_week`), "2"),
+		chromedp.Submit(css(`#champ-title`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	)...)
+	text := page()
+	if !strings.Contains(text, "Atelier cuisine du mois") || !strings.Contains(text, "mardi") {
+		t.Fatalf("event page:\n%s", text)
+	}
+	screenshot(t, ctx, "tousvoisins44-workshop")
+	eventURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventPath := regexp.MustCompile(`/agenda/[0-9]+`).FindString(eventURL)
+
+	do("Aurore signs up", append(append(append(logout, login("aurore@exemple.fr")...), likesCooking...),
+		chromedp.Navigate(home+"/agenda?vue=mois&date="+day.Format("2006-01-02")),
+		chromedp.Click(css(`a[href^="`+eventPath+`"]`)),
+		chromedp.WaitVisible(css(`form[action="`+eventPath+`/inscription"] button`)),
+		chromedp.Submit(css(`form[action="`+eventPath+`/inscription"] button`)),
+		chromedp.WaitVisible(css(`.notice`)),
+	)...)
+	if text := page(); !strings.Contains(text, "inscrit") {
+		t.Fatalf("after signing up:\n%s", text)
+	}
+
+	do("Aurore finds Théo", chromedp.Navigate(home+"/profils/moi"))
+	if text := page(); !strings.Contains(text, "Théo") || !strings.Contains(text, "Cuisine") {
+		t.Fatalf("Aurore's neighbours:\n%s", text)
+	}
+	screenshot(t, ctx, "tousvoisins44-neighbours")
+	do("Aurore writes to Théo",
+		chromedp.Click(css(fmt.Sprintf(`a[href="/profils/%d#ecrire"]`, ids["Théo"]))),
+		chromedp.WaitVisible(css(`#champ-body`)),
+		chromedp.SendKeys(css(`#champ-body`), "Bonjour Théo, on se voit à l'atelier ? J'apporte des légumes du jardin."),
+		chromedp.Submit(css(`#champ-body`)),
+		chromedp.WaitVisible(css(`.messages`)),
+	)
+
+	do("Théo finds Aurore", append(append(logout, login("theo@exemple.fr")...), chromedp.Navigate(home+"/profils/moi"))...)
+	if text := page(); !strings.Contains(text, "Aurore") || !strings.Contains(text, "Cuisine") {
+		t.Fatalf("Théo's neighbours:\n%s", text)
+	}
+	do("Théo reads", chromedp.Navigate(home+"/messages"))
+	if text := page(); !strings.Contains(text, "Aurore") {
+		t.Fatalf("Théo's messages:\n%s", text)
+	}
+	signups, err := f.deps.Events.Upcoming(pctx, ids["Aurore"])
+	if err != nil || len(signups) != 1 {
+		t.Fatalf("Aurore's sign-ups: %+v, %v", signups, err)
+	}
+}
