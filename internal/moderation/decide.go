@@ -45,6 +45,9 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, moderatorID int64, it It
 				if it.Forum() {
 					notes = tell("published_forum")
 				}
+				if it.Kind == KindEvent {
+					notes = tell("published_event")
+				}
 			}
 		}
 	case Hide:

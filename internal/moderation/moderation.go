@@ -67,6 +67,8 @@ const (
 	// replies, placed where their thread is.
 	KindForumThread = "forum_thread"
 	KindForumReply  = "forum_reply"
+	// KindEvent is an event of the calendar proposed by a resident.
+	KindEvent = "event"
 	// KindPerson is the target of a lifted suspension in the log.
 	KindPerson = "person"
 )

@@ -30,6 +30,8 @@ func (n notice) link(baseURL string) string {
 		return baseURL + "/compte"
 	case n.item.Kind == KindMessage:
 		return fmt.Sprintf("%s/messages/%d", baseURL, n.item.ConversationID)
+	case n.item.Kind == KindEvent:
+		return fmt.Sprintf("%s/agenda/%d", baseURL, n.item.ID)
 	case n.item.Kind == KindForumThread:
 		return fmt.Sprintf("%s/forum/sujets/%d", baseURL, n.item.ID)
 	case n.item.Kind == KindForumReply:

@@ -22,7 +22,8 @@ const (
 	// since when. A post is placed where it is now; a reported message
 	// where its post is, or was when reported (the post may be gone); a
 	// forum thread or reply where the thread is (its commune's EPCI, if
-	// any, and its theme), like a post.
+	// any, and its theme), like a post; an event proposed by a resident
+	// where it takes place, under its theme.
 	// Reports of a post or message that no longer exists are left out:
 	// there is nothing left to decide.
 	waitingCTE = `
@@ -34,8 +35,8 @@ WITH waiting AS (
      WHERE p.queued_at IS NOT NULL AND w.why IS NOT NULL
     UNION ALL
     SELECT r.target_kind, r.target_id,
-           coalesce(p.epci_code, mp.epci_code, ft.epci_code, frt.epci_code, r.epci_code),
-           coalesce(p.category_code, mp.category_code, ft.category_code, frt.category_code, r.category_code),
+           coalesce(p.epci_code, mp.epci_code, ft.epci_code, frt.epci_code, ev.epci_code, r.epci_code),
+           coalesce(p.category_code, mp.category_code, ft.category_code, frt.category_code, ev.category_code, r.category_code),
            r.created_at, 'signalement'
       FROM reports r
       LEFT JOIN posts p ON r.target_kind = 'post' AND p.id = r.target_id
@@ -45,7 +46,8 @@ WITH waiting AS (
       LEFT JOIN forum_threads ft ON r.target_kind = 'forum_thread' AND ft.id = r.target_id
       LEFT JOIN forum_replies fr ON r.target_kind = 'forum_reply' AND fr.id = r.target_id
       LEFT JOIN forum_threads frt ON frt.id = fr.thread_id
-     WHERE r.handled_at IS NULL AND (p.id IS NOT NULL OR m.id IS NOT NULL OR ft.id IS NOT NULL OR fr.id IS NOT NULL)
+      LEFT JOIN events ev ON r.target_kind = 'event' AND ev.id = r.target_id
+     WHERE r.handled_at IS NULL AND (p.id IS NOT NULL OR m.id IS NOT NULL OR ft.id IS NOT NULL OR fr.id IS NOT NULL OR ev.id IS NOT NULL)
     UNION ALL
     SELECT 'forum_thread', t.id, t.epci_code, t.category_code, t.queued_at, w.why
       FROM forum_threads t
@@ -56,6 +58,10 @@ WITH waiting AS (
     SELECT 'forum_reply', fr.id, t.epci_code, t.category_code, fr.queued_at, 'mots'
       FROM forum_replies fr JOIN forum_threads t ON t.id = fr.thread_id
      WHERE fr.queued_at IS NOT NULL AND cardinality(fr.flags) > 0
+    UNION ALL
+    SELECT 'event', e.id, e.epci_code, e.category_code, e.updated_at, 'attente'
+      FROM events e
+     WHERE e.visibility = 'en_attente' AND e.cancelled_at IS NULL
 ), items AS (
     SELECT kind, id, coalesce(min(epci_code), '') AS epci_code, coalesce(min(category_code), '') AS category_code,
            min(since) AS since, array_agg(DISTINCT why ORDER BY why) AS whys
@@ -68,7 +74,7 @@ WITH waiting AS (
 	// $4 (why), $5 (EPCI), $6 (category); each is skipped when empty.
 	queueSQL = waitingCTE + `
 SELECT i.kind, i.id, i.epci_code, i.category_code, i.since, i.whys,
-       coalesce(p.title, c.post_title, ft.title, frt.title, ''), left(coalesce(p.description, m.body, ft.body, fr.body, ''), 200),
+       coalesce(p.title, c.post_title, ft.title, frt.title, ev.title, ''), left(coalesce(p.description, m.body, ft.body, fr.body, ev.description, ''), 200),
        coalesce(rs.open, 0), coalesce(rs.reasons, '{}'),
        count(*) OVER ()
   FROM items i
@@ -78,6 +84,7 @@ SELECT i.kind, i.id, i.epci_code, i.category_code, i.since, i.whys,
   LEFT JOIN forum_threads ft ON i.kind = 'forum_thread' AND ft.id = i.id
   LEFT JOIN forum_replies fr ON i.kind = 'forum_reply' AND fr.id = i.id
   LEFT JOIN forum_threads frt ON frt.id = fr.thread_id
+  LEFT JOIN events ev ON i.kind = 'event' AND ev.id = i.id
   LEFT JOIN LATERAL (
         SELECT count(*) AS open, array_agg(DISTINCT r.reason ORDER BY r.reason) AS reasons
           FROM reports r WHERE r.target_kind = i.kind AND r.target_id = i.id AND r.handled_at IS NULL) rs ON true
@@ -152,6 +159,20 @@ SELECT r.id, coalesce(t.epci_code, ''), t.category_code, t.title, r.body, coales
        coalesce(r.author_id, 0), coalesce(u.display_name, ''), coalesce(u.email, ''), coalesce(u.locale, ''), u.suspended_until
   FROM forum_replies r JOIN forum_threads t ON t.id = r.thread_id LEFT JOIN users u ON u.id = r.author_id
  WHERE r.id = $1`
+	// eventItemSQL reads an event of the calendar; a resident's waits
+	// (en_attente) since it was written or last changed.
+	eventItemSQL = `
+SELECT e.id, e.epci_code, e.category_code, e.title, e.description, e.commune_code, e.visibility, '',
+       '{}'::text[], coalesce(e.moderation_reason, ''), e.created_at,
+       CASE WHEN e.visibility = 'en_attente' THEN e.updated_at END, 0::bigint,
+       e.author_id, u.display_name, u.email, u.locale, u.suspended_until
+  FROM events e JOIN users u ON u.id = e.author_id
+ WHERE e.id = $1`
+	lockEventSQL    = `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`
+	approveEventSQL = `UPDATE events SET visibility = 'visible', moderated_at = now() WHERE id = $1`
+	hideEventSQL    = `UPDATE events SET visibility = 'masquee', moderation_reason = $2, moderated_at = now() WHERE id = $1`
+	restoreEventSQL = `UPDATE events SET visibility = 'visible', moderation_reason = NULL, moderated_at = now() WHERE id = $1`
+
 	lockForumThreadSQL = `SELECT 1 FROM forum_threads WHERE id = $1 FOR UPDATE`
 	lockForumReplySQL  = `SELECT 1 FROM forum_replies WHERE id = $1 FOR UPDATE`
 
@@ -266,6 +287,7 @@ var kindSQLs = map[string]kindSQL{
 	KindMessage:     {messageItemSQL, lockMessageSQL, "", hideMessageSQL, restoreMessageSQL},
 	KindForumThread: {forumThreadItemSQL, lockForumThreadSQL, approveForumThreadSQL, hideForumThreadSQL, restoreForumThreadSQL},
 	KindForumReply:  {forumReplyItemSQL, lockForumReplySQL, approveForumReplySQL, hideForumReplySQL, restoreForumReplySQL},
+	KindEvent:       {eventItemSQL, lockEventSQL, approveEventSQL, hideEventSQL, restoreEventSQL},
 }
 
 // reachArgs are the $1, $2, $3 of reachFilter.

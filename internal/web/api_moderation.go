@@ -20,6 +20,8 @@ func (s *Server) apiModerationRoutes(auth *gin.RouterGroup) {
 	auth.GET("/moderation/messages/:id", s.apiModerationItem(moderation.KindMessage))
 	auth.POST("/moderation/posts/:id/decisions", s.apiModerationDecide(moderation.KindPost))
 	auth.POST("/moderation/messages/:id/decisions", s.apiModerationDecide(moderation.KindMessage))
+	auth.GET("/moderation/events/:id", s.apiModerationItem(moderation.KindEvent))
+	auth.POST("/moderation/events/:id/decisions", s.apiModerationDecide(moderation.KindEvent))
 	auth.GET("/moderation/forum-threads/:id", s.apiModerationItem(moderation.KindForumThread))
 	auth.GET("/moderation/forum-replies/:id", s.apiModerationItem(moderation.KindForumReply))
 	auth.POST("/moderation/forum-threads/:id/decisions", s.apiModerationDecide(moderation.KindForumThread))

@@ -64,7 +64,7 @@ func newPageLinks(path string, q url.Values, page, total, size int) pageLinks {
 
 // moderationKinds maps the path's French word to the item kind.
 var moderationKinds = map[string]string{"annonce": moderation.KindPost, "message": moderation.KindMessage,
-	"sujet": moderation.KindForumThread, "reponse": moderation.KindForumReply}
+	"sujet": moderation.KindForumThread, "reponse": moderation.KindForumReply, "evenement": moderation.KindEvent}
 
 // itemPath is the page of an item.
 func itemPath(kind string, id int64) string {
