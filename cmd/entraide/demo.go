@@ -17,6 +17,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/news"
 	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/report"
 	"github.com/entraide/entraide/internal/session"
@@ -77,6 +78,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer closeAZ()
+	feed := news.New(d, az, reg.All())
 	calendar := events.New(events.Deps{DB: d, Place: events.Place(placeOf(atlas)), Portals: reg.All(),
 		MayOrganise: organiseCheck(&az), Mailer: mailer, Messages: messages})
 
@@ -121,6 +123,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return err
 			}
 			if err := demoCommunity(pctx, t, accounts, forums, profiles, stdout); err != nil {
+				return err
+			}
+			if err := demoNews(pctx, stdout, accounts, feed, t); err != nil {
 				return err
 			}
 			continue
@@ -180,6 +185,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "demo   %-16s people: admin@ (admin), paul@ (référent), lea@, zoe@%s (password %q); 4 posts\n", t.Slug, t.Hosts[0], DemoPassword)
 		if err := demoEvent(pctx, stdout, accounts, calendar, t, big[0]); err != nil {
+			return err
+		}
+		if err := demoNews(pctx, stdout, accounts, feed, t); err != nil {
 			return err
 		}
 	}

@@ -357,6 +357,11 @@ func TestDemoCommand(t *testing.T) {
 	if evs != 1 || visible != 1 || rec != "mensuelle" {
 		t.Fatalf("tousvoisins44 events = %d (%d visible, %s)", evs, visible, rec)
 	}
+	// Portals with the news module have an alert and a news item, once.
+	var items, alerts int
+	if err := d.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE kind = 'alerte') FROM tenant_tousvoisins44.news`).Scan(&items, &alerts); err != nil || items != 2 || alerts != 1 {
+		t.Fatalf("tousvoisins44 news = %d (%d alerts), %v", items, alerts, err)
+	}
 	if err := d.Pool().QueryRow(ctx, `SELECT count(*) FROM tenant_calvados.events`).Scan(&evs); err != nil || evs != 0 {
 		t.Fatalf("calvados events = %d, %v", evs, err)
 	}

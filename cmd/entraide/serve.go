@@ -28,6 +28,7 @@ import (
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/migrate"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/news"
 	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
@@ -148,6 +149,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Reports:       report.New(d),
 		Moderation:    moderation.New(moderation.Deps{DB: d, Authz: az, Mailer: mailer, Messages: messages, Logger: log}),
 		Referents:     referents.New(d, az),
+		News:          news.New(d, az, reg.All()),
 		Events:        calendar,
 		Forum: forum.New(forum.Deps{DB: d, Place: forum.Place(placeOf(atlas)), Portals: reg.All(), Mailer: mailer,
 			Messages: messages}),

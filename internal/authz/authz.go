@@ -21,6 +21,8 @@
 //	manage_roles         -         -            -                    -                    yes, up to admin
 //	view_audit           -         -            -                    -                    yes
 //	organise_event       -         -            its categories       its EPCI             yes
+//	publish_news         -         -            yes                  yes                  yes
+//	publish_alert        -         -            -                    -                    yes
 //
 // organise_event publishes an event of the calendar at once; where the
 // portal lets residents create events (rules.residents_create_events),

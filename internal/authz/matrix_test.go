@@ -29,16 +29,17 @@ var expected = map[authz.Role]map[authz.Action]scope{
 	},
 	authz.RoleReferentThematique: {
 		authz.ActPost: always, authz.ActMessage: always, authz.ActReport: always,
-		authz.ActModerate: inScope, authz.ActOrganiseEvent: inScope,
+		authz.ActModerate: inScope, authz.ActOrganiseEvent: inScope, authz.ActPublishNews: always,
 	},
 	authz.RoleReferentTerritoire: {
 		authz.ActPost: always, authz.ActMessage: always, authz.ActReport: always,
-		authz.ActModerate: inScope, authz.ActOrganiseEvent: inScope,
+		authz.ActModerate: inScope, authz.ActOrganiseEvent: inScope, authz.ActPublishNews: always,
 	},
 	authz.RoleAdminDepartement: {
 		authz.ActPost: always, authz.ActMessage: always, authz.ActReport: always,
 		authz.ActPostAsAssociation: always, authz.ActModerate: always,
 		authz.ActManageRoles: always, authz.ActViewAudit: always, authz.ActOrganiseEvent: always,
+		authz.ActPublishNews: always, authz.ActPublishAlert: always,
 	},
 }
 

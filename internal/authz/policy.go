@@ -39,11 +39,17 @@ const (
 	// ActOrganiseEvent creates events of the calendar that need no
 	// moderator: référents within their scopes, admins anywhere.
 	ActOrganiseEvent Action = "organise_event"
+	// ActPublishNews writes in the portal's news feed: référents and
+	// admins; ActPublishAlert pins a social-watch alert on top of it:
+	// admins only.
+	ActPublishNews  Action = "publish_news"
+	ActPublishAlert Action = "publish_alert"
 )
 
 // Actions lists every action, for tests and documentation.
 func Actions() []Action {
-	return []Action{ActPost, ActMessage, ActReport, ActPostAsAssociation, ActModerate, ActManageRoles, ActViewAudit, ActOrganiseEvent}
+	return []Action{ActPost, ActMessage, ActReport, ActPostAsAssociation, ActModerate, ActManageRoles, ActViewAudit, ActOrganiseEvent,
+		ActPublishNews, ActPublishAlert}
 }
 
 // Roles lists every role, from the least to the most trusted.
@@ -120,6 +126,8 @@ var permissions = []permission{
 	{RoleReferentTerritoire, string(scopeEPCI) + ":*", string(ActModerate)},
 	{RoleReferentThematique, string(scopeCategory) + ":*", string(ActOrganiseEvent)},
 	{RoleReferentTerritoire, string(scopeEPCI) + ":*", string(ActOrganiseEvent)},
+	{RoleReferentThematique, anything, string(ActPublishNews)},
+	{RoleReferentTerritoire, anything, string(ActPublishNews)},
 	{RoleAdminDepartement, anything, anything},
 }
 

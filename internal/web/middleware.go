@@ -258,3 +258,16 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// maxPageBody bounds what a form may send: the largest is a news item with
+// its picture (news.MaxImage). The JSON API has its own, smaller limit.
+const maxPageBody = 3 << 20
+
+// limitBody stops a request body past maxPageBody, before anything reads
+// it (the CSRF check parses forms).
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxPageBody)
+	}
+	c.Next()
+}

@@ -25,6 +25,7 @@ var notices = map[string]string{
 	"signale":     "report.done",
 	"prevenus":    "match.notified",
 	"jeton":       "account.tokens.revoked",
+	"actualite":   "news.published",
 	"decide":      "moderation.done",
 	"leve":        "moderation.lifted",
 

@@ -21,7 +21,7 @@ func TestReferentsDirectory(t *testing.T) {
 	ctx := f.env.Ctx(t, "alpha")
 	theoID, _ := f.person(t, srv, "alpha", "Théo Territoire")
 	thereseID, _ := f.person(t, srv, "alpha", "Thérèse Thème")
-	f.person(t, srv, "alpha", "Rémi Résident")
+	residentID, _ := f.person(t, srv, "alpha", "Rémi Résident")
 	op := authz.OperatorActor("test")
 	if err := f.deps.Authz.Grant(ctx, op, theoID, authz.RoleReferentTerritoire, []string{"244400404"}); err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestReferentsDirectory(t *testing.T) {
 	if !strings.Contains(nm, "Nantes Métropole") || !strings.Contains(nm, "Théo Territoire") {
 		t.Errorf("Nantes Métropole's entry:\n%s", nm)
 	}
-	if strings.Count(page, "Théo Territoire") != 1 || strings.Count(page, "Thérèse Thème") != 1 || strings.Contains(page, "Rémi") {
+	if strings.Count(page, "Théo Territoire · ") != 1 || strings.Count(page, "Thérèse Thème · ") != 1 || strings.Contains(page, "Rémi") {
 		t.Errorf("each référent once, residents never:\n%s", page)
 	}
 	if strings.Count(page, "<path d=\"M") != 17 || !strings.Contains(page, `class="covered"`) {
@@ -48,6 +48,23 @@ func TestReferentsDirectory(t *testing.T) {
 	}
 	if resp := b.get("http://beta.localhost/referents"); resp.StatusCode != 404 {
 		t.Errorf("beta without the module: %d", resp.StatusCode)
+	}
+
+	// The contact route: a private message through the platform. Only
+	// référents are reached this way.
+	_, remi := f.person(t, srv, "alpha", "Rémi Voisin")
+	if resp := remi.get("http://alpha.localhost/referents/" + itoa(theoID) + "/ecrire"); resp.StatusCode != 200 {
+		t.Fatalf("write form: %d", resp.StatusCode)
+	}
+	if resp := remi.post("http://alpha.localhost/referents/"+itoa(theoID)+"/ecrire", map[string]string{"body": ""}); resp.StatusCode != 422 {
+		t.Errorf("empty message: %d", resp.StatusCode)
+	}
+	resp := remi.post("http://alpha.localhost/referents/"+itoa(theoID)+"/ecrire", map[string]string{"body": "Bonjour, qui contacter pour un transport ?"})
+	if resp.StatusCode != 200 || !strings.Contains(remi.last, "Question au référent Théo Territoire") || !strings.Contains(remi.last, "qui contacter") {
+		t.Fatalf("message to the référent: %d\n%s", resp.StatusCode, remi.last)
+	}
+	if resp := remi.get("http://alpha.localhost/referents/" + itoa(residentID) + "/ecrire"); resp.StatusCode != 404 {
+		t.Errorf("a resident reached through the directory: %d", resp.StatusCode)
 	}
 }
 

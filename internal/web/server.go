@@ -22,6 +22,7 @@ import (
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/news"
 	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
@@ -52,6 +53,8 @@ type Deps struct {
 	Reports       *report.Service
 	// Moderation is the référents' queue, decisions and log.
 	Moderation *moderation.Service
+	// News is the news feed and its alerts (module actualites).
+	News *news.Service
 	// Referents is the public directory of référents (module referents).
 	Referents *referents.Service
 	// Events is the calendar (agenda module).
@@ -127,7 +130,7 @@ func (s *Server) routes() {
 
 	// The language is chosen before the rate limit so that a 429 page
 	// speaks the person's language too.
-	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit, s.csrf, s.loadUser, s.userLocale}
+	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit, s.limitBody, s.csrf, s.loadUser, s.userLocale}
 	portal := e.Group("/", portalChain...)
 	portal.GET("/", s.home)
 	portal.GET("/theme/:hash/:file", s.themeAsset)
@@ -202,7 +205,16 @@ func (s *Server) routes() {
 	admin.GET("/moderation.csv", s.requireCan(authz.ActViewAudit), s.moderationLogCSV)
 
 	portal.GET("/referents", s.requireModule("referents"), s.referentsPage)
+	portal.GET("/referents/:id/ecrire", s.requireModule("referents"), s.requireUser, s.referentWriteForm)
+	portal.POST("/referents/:id/ecrire", s.requireModule("referents"), s.requireUser, s.referentWrite)
 	portal.GET("/liens-utiles", s.requireModule("liens_utiles"), s.linksPage)
+	portal.GET("/actualites.atom", s.requireModule("actualites"), s.newsAtom)
+	nw := portal.Group("/actualites", s.requireModule("actualites"))
+	nw.GET("", s.newsList)
+	nw.GET("/nouvelle", s.requireUser, s.newsForm)
+	nw.POST("/nouvelle", s.requireUser, s.newsPublish)
+	nw.GET("/:id", s.newsShow)
+	nw.GET("/:id/image", s.newsImage)
 
 	// Moderation: the service checks each référent's reach on every item.
 	mod := portal.Group("/moderation", s.requireUser)

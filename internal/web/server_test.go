@@ -19,6 +19,7 @@ import (
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/news"
 	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
@@ -80,6 +81,7 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 		Conversations: conversation.New(env.DB, mail.Direct{Sender: outbox, From: "entraide@localhost"}, messages),
 		Reports:       report.New(env.DB),
 		Referents:     referents.New(env.DB, az),
+		News:          news.New(env.DB, az, env.Registry.All()),
 		Moderation: moderation.New(moderation.Deps{DB: env.DB, Authz: az, Messages: messages, Logger: testutil.Logger(),
 			Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}}),
 		Help: help.New(help.Deps{DB: env.DB, Place: func(code string) (string, string, bool) {
