@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,14 +154,7 @@ func demoPortals(t *testing.T) (*fixture, map[string]*demoPortal) {
 		portals = append(portals, shippedPortal(t, s))
 	}
 	f := newFixtureFor(t, nil, portals...)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close below
-	t.Cleanup(func() { srv.Close() })
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	port := serveOnPort(t, f)
 
 	out := map[string]*demoPortal{}
 	for _, slug := range slugs {
@@ -186,6 +177,7 @@ func demoPortals(t *testing.T) (*fixture, map[string]*demoPortal) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		var err error
 		if d.conv, err = f.deps.Conversations.Answer(ctx, d.leaPost, ids["paul"], "Bonjour Léa, je peux venir samedi matin.", d.base); err != nil {
 			t.Fatal(err)
 		}

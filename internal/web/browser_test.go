@@ -84,6 +84,21 @@ func shippedPortal(t *testing.T, slug string) *tenant.Tenant {
 	return nil
 }
 
+// serveOnPort serves the fixture on a real port of the loopback, for the
+// browser, until the test ends, and returns the port.
+func serveOnPort(t *testing.T, f *fixture) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Close below
+	t.Cleanup(func() { srv.Close() })
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
 // screenshot keeps a picture of the page under build/screenshots/, for
 // people to look at.
 func screenshot(t *testing.T, ctx context.Context, name string) {
@@ -108,14 +123,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func TestBrowserHelpLoopOnCalvados(t *testing.T) {
 	ctx := browserCtx(t)
 	f := newFixtureFor(t, nil, shippedPortal(t, "calvados"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close below
-	t.Cleanup(func() { srv.Close() })
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	port := serveOnPort(t, f)
 	home := "http://calvados.localhost:" + port
 
 	// Two confirmed residents, registered through the service as the form
@@ -250,14 +258,7 @@ func TestBrowserReferentClearsQueue(t *testing.T) {
 	portal := shippedPortal(t, "tousvoisins44")
 	portal.Rules.Premoderation = true
 	f := newFixtureFor(t, nil, portal)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close below
-	t.Cleanup(func() { srv.Close() })
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	port := serveOnPort(t, f)
 	home := "http://tousvoisins44.localhost:" + port
 
 	pctx := f.env.Ctx(t, "tousvoisins44")
@@ -296,7 +297,7 @@ func TestBrowserReferentClearsQueue(t *testing.T) {
 	if err := f.deps.Moderation.Decide(pctx, 0, moderation.Decision{}, home); err == nil {
 		t.Fatal("an anonymous decision was accepted")
 	}
-	err = f.env.DB.Tx(pctx, func(tx pgx.Tx) error {
+	err := f.env.DB.Tx(pctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(pctx, `UPDATE posts SET visibility = 'visible', queued_at = NULL WHERE id = $1`, reported.ID)
 		return err
 	})
@@ -402,14 +403,7 @@ func TestBrowserReferentClearsQueue(t *testing.T) {
 func TestBrowserCookingWorkshop(t *testing.T) {
 	ctx := browserCtx(t)
 	f := newFixtureFor(t, nil, shippedPortal(t, "tousvoisins44"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: f.server.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close below
-	t.Cleanup(func() { srv.Close() })
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	port := serveOnPort(t, f)
 	home := "http://tousvoisins44.localhost:" + port
 
 	pctx := f.env.Ctx(t, "tousvoisins44")
