@@ -126,14 +126,19 @@ func inline(s string) string {
 	return b.String()
 }
 
+// Longest link text and address looked for: bounding the search keeps a
+// text full of "[" linear to render.
+const maxLinkText, maxLinkURL = 300, 1000
+
 // link reads "[text](href)" at the start of s, with an address people may
 // follow safely.
 func link(s string) (text, href, rest string, ok bool) {
-	close := strings.Index(s, "](")
+	close := strings.Index(s[:min(len(s), maxLinkText+2)], "](")
 	if close < 1 {
 		return "", "", "", false
 	}
-	end := strings.IndexByte(s[close+2:], ')')
+	after := s[close+2:]
+	end := strings.IndexByte(after[:min(len(after), maxLinkURL)], ')')
 	if end < 0 {
 		return "", "", "", false
 	}

@@ -1,6 +1,7 @@
 package news_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/entraide/entraide/internal/news"
@@ -22,6 +23,7 @@ func TestRender(t *testing.T) {
 		{"image syntax is text", "![x](https://pisteur.example/p.gif)", `<p>!<a href="https://pisteur.example/p.gif">x</a></p>` + "\n"},
 		{"unclosed emphasis", "2 * 3 = 6", "<p>2 * 3 = 6</p>\n"},
 		{"accents kept", "Éte à Nantes", "<p>Éte à Nantes</p>\n"},
+		{"a link text too long to look for", "[" + strings.Repeat("a", 400) + "](https://a.fr)", "<p>[" + strings.Repeat("a", 400) + "](https://a.fr)</p>\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
