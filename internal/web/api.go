@@ -159,8 +159,8 @@ func (s *Server) apiMe(c *gin.Context) {
 }
 
 func (s *Server) apiListPosts(c *gin.Context) {
-	page, _ := strconv.Atoi(c.Query("page"))
-	f := help.Filter{Kind: c.Query("kind"), Category: c.Query("category"), EPCI: c.Query("epci"), Query: c.Query("q"), Date: c.Query("date"), Page: max(page, 1)}
+	page := pageParam(c)
+	f := help.Filter{Kind: c.Query("kind"), Category: c.Query("category"), EPCI: c.Query("epci"), Query: c.Query("q"), Date: c.Query("date"), Page: page}
 	if u := currentUser(c); u != nil {
 		f.Near = u.EPCICode
 	}

@@ -112,7 +112,7 @@ func (s *Server) apiThreadOf(c *gin.Context, th forum.Thread) apiForumThread {
 }
 
 func (s *Server) apiForumThreads(c *gin.Context) {
-	page := max(1, atoiOr(c.Query("page"), 1))
+	page := pageParam(c)
 	list, total, err := s.Forum.List(c.Request.Context(), viewerID(c), forum.Filter{Category: c.Query("category"), Page: page})
 	if err != nil {
 		s.apiForumFail(c, err)

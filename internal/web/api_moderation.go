@@ -43,7 +43,7 @@ type apiQueueEntry struct {
 }
 
 func (s *Server) apiModerationQueue(c *gin.Context) {
-	page := max(1, atoiOr(c.Query("page"), 1))
+	page := pageParam(c)
 	f := moderation.Filter{Why: c.Query("why"), EPCI: c.Query("epci"), Category: c.Query("category"),
 		Limit: queuePageSize, Offset: (page - 1) * queuePageSize}
 	entries, total, err := s.Moderation.Queue(c.Request.Context(), currentUser(c).ID, f)
@@ -189,7 +189,7 @@ type apiLogEntry struct {
 
 func (s *Server) apiModerationLog(c *gin.Context) {
 	f, _ := logFilter(c)
-	page := max(1, atoiOr(c.Query("page"), 1))
+	page := pageParam(c)
 	f.Limit, f.Offset = logPageSize, (page-1)*logPageSize
 	entries, total, err := s.Moderation.Log(c.Request.Context(), currentUser(c).ID, f)
 	if err != nil {

@@ -47,7 +47,7 @@ func (s *Server) forumHome(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
-	page := max(1, atoiOr(c.Query("page"), 1))
+	page := pageParam(c)
 	threads, total, err := s.Forum.List(ctx, viewerID(c), forum.Filter{Category: theme, Page: page})
 	if err != nil {
 		s.renderError(c, err)

@@ -91,7 +91,7 @@ func (s *Server) moderationQueue(c *gin.Context) {
 		s.renderError(c, errForbidden)
 		return
 	}
-	pageNum := max(1, atoiOr(c.Query("page"), 1))
+	pageNum := pageParam(c)
 	f := moderation.Filter{Why: c.Query("motif"), EPCI: c.Query("epci"), Category: c.Query("categorie"),
 		Limit: queuePageSize, Offset: (pageNum - 1) * queuePageSize}
 	entries, total, err := s.Moderation.Queue(ctx, u.ID, f)
@@ -282,7 +282,7 @@ func logFilter(c *gin.Context) (moderation.LogFilter, url.Values) {
 
 func (s *Server) moderationLog(c *gin.Context) {
 	f, q := logFilter(c)
-	pageNum := max(1, atoiOr(c.Query("page"), 1))
+	pageNum := pageParam(c)
 	f.Limit, f.Offset = logPageSize, (pageNum-1)*logPageSize
 	entries, total, err := s.Moderation.Log(c.Request.Context(), currentUser(c).ID, f)
 	if err != nil {

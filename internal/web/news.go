@@ -25,7 +25,7 @@ type newsListView struct {
 }
 
 func (s *Server) newsList(c *gin.Context) {
-	pageNum := max(1, atoiOr(c.Query("page"), 1))
+	pageNum := pageParam(c)
 	items, total, err := s.News.List(c.Request.Context(), newsPageSize, (pageNum-1)*newsPageSize)
 	if err != nil {
 		s.renderError(c, err)

@@ -129,3 +129,17 @@ func TestNewsFeed(t *testing.T) {
 func newsDraft(title string) news.Draft {
 	return news.Draft{Kind: news.KindNews, Title: title, Body: "Rendez-vous mardi à la maison de quartier."}
 }
+
+// Every paginated list takes any ?page= without failing: a huge page
+// number once overflowed into a negative OFFSET and a 500.
+func TestPageNumbersOfEveryList(t *testing.T) {
+	f := newFixtureFor(t, nil, shippedPortal(t, "tousvoisins44"))
+	for _, path := range []string{"/annonces", "/actualites", "/forum", "/api/v1/posts", "/api/v1/forum/threads"} {
+		for _, page := range []string{"9223372036854775807", "-5", "abc", "0", "2"} {
+			w := f.do(t, req{host: "tousvoisins44.localhost", path: path + "?page=" + page})
+			if w.Code != 200 {
+				t.Errorf("%s?page=%s: %d", path, page, w.Code)
+			}
+		}
+	}
+}

@@ -39,8 +39,8 @@ type postsView struct {
 
 func (s *Server) postsList(c *gin.Context) {
 	t := currentTenant(c)
-	page, _ := strconv.Atoi(c.Query("page"))
-	f := help.Filter{Kind: c.Query("type"), Category: c.Query("categorie"), EPCI: c.Query("territoire"), Query: c.Query("q"), Date: c.Query("date"), Page: max(page, 1)}
+	page := pageParam(c)
+	f := help.Filter{Kind: c.Query("type"), Category: c.Query("categorie"), EPCI: c.Query("territoire"), Query: c.Query("q"), Date: c.Query("date"), Page: page}
 	// Near: the territory subdomain's EPCI, else the signed-in person's.
 	if e := currentTerritory(c); e != nil {
 		f.Near = e.Code

@@ -357,6 +357,20 @@ func portOf(host string) string {
 	return ""
 }
 
+// maxPageNumber bounds ?page=: far past any real list, and small enough
+// that page × page size never overflows into a negative OFFSET.
+const maxPageNumber = 100_000
+
+// pageParam reads ?page=, from 1; anything else (missing, not a number,
+// out of range) is the nearest valid page.
+func pageParam(c *gin.Context) int {
+	n, err := strconv.Atoi(c.Query("page"))
+	if err != nil {
+		return 1
+	}
+	return min(max(n, 1), maxPageNumber)
+}
+
 // idParam reads the numeric :id of the path; on anything else it answers
 // 404 and reports false.
 func (s *Server) idParam(c *gin.Context) (int64, bool) {
