@@ -58,6 +58,10 @@ const (
 	longest = 14 * 24 * time.Hour
 )
 
+// MessageMoney words the money rule's refusal for an event rather than a
+// post.
+const MessageMoney = "events.rules.money"
+
 var (
 	// ErrNotFound means no such event (or occurrence), or not one this
 	// person may see.
@@ -68,14 +72,6 @@ var (
 	// to sign-ups (waiting for a moderator, cancelled).
 	ErrClosed = errors.New("events: closed to sign-ups")
 )
-
-// Refused is returned when an event breaks the portal's rules; each
-// finding quotes what triggered it.
-type Refused struct{ Findings []rules.Finding }
-
-func (r *Refused) Error() string {
-	return fmt.Sprintf("events: refused by %d rule finding(s)", len(r.Findings))
-}
 
 // Draft is what an organiser types. Days are "2006-01-02" and times
 // "15:04", in Paris.
@@ -242,7 +238,13 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Event, e
 	verdict := set.Check(rules.Field{Name: "title", Text: r.d.Title}, rules.Field{Name: "description", Text: r.d.Description},
 		rules.Field{Name: "accessibility", Text: r.d.Accessibility}, rules.Field{Name: "organiser_name", Text: r.d.OrganiserName})
 	if len(verdict.Refused) > 0 {
-		return Event{}, &Refused{Findings: verdict.Refused}
+		// An event is not a post: money is refused in the calendar's words.
+		for i, fd := range verdict.Refused {
+			if fd.MessageID == rules.MessageMoney {
+				verdict.Refused[i].MessageID = MessageMoney
+			}
+		}
+		return Event{}, &rules.Refused{Findings: verdict.Refused}
 	}
 	organiser, err := s.mayOrganise(ctx, authorID, r.d.CommuneCode, r.d.Category)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/rules"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
@@ -174,7 +175,7 @@ func TestCreateValidationAndRules(t *testing.T) {
 	for _, tc := range refusals {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.svc.Create(libre, ref, tc.d())
-			var refused *events.Refused
+			var refused *rules.Refused
 			if !errors.As(err, &refused) {
 				t.Fatalf("error = %v, want a refusal", err)
 			}

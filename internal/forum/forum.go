@@ -60,14 +60,6 @@ var (
 	ErrSuspended = errors.New("forum: author suspended")
 )
 
-// Refused is returned when a text breaks the portal's rules; each finding
-// quotes what triggered it.
-type Refused struct{ Findings []rules.Finding }
-
-func (r *Refused) Error() string {
-	return fmt.Sprintf("forum: refused by %d rule finding(s)", len(r.Findings))
-}
-
 // Draft is what a person types to open a thread. CommuneCode is optional.
 type Draft struct {
 	Category    string
@@ -168,7 +160,7 @@ func New(d Deps) *Service {
 }
 
 // screen applies the portal's rules to fields: refusals come back as
-// *Refused; otherwise it says whether premoderation holds the text and
+// *rules.Refused; otherwise it says whether premoderation holds the text and
 // which flag words it holds, each once.
 func (s *Service) screen(t *tenant.Tenant, fields ...rules.Field) (hold bool, flags []string, err error) {
 	set, ok := s.rules[t.Slug]
@@ -177,7 +169,7 @@ func (s *Service) screen(t *tenant.Tenant, fields ...rules.Field) (hold bool, fl
 	}
 	v := set.Check(fields...)
 	if len(v.Refused) > 0 {
-		return false, nil, &Refused{Findings: v.Refused}
+		return false, nil, &rules.Refused{Findings: v.Refused}
 	}
 	flags = []string{}
 	for _, f := range v.Flagged {

@@ -12,6 +12,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/rules"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
@@ -137,7 +138,7 @@ func TestThreadRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			th, err := f.forum.CreateThread(tc.ctx, anne, tc.draft)
 			var fe invalid.Fields
-			var refused *forum.Refused
+			var refused *rules.Refused
 			switch {
 			case tc.fields != nil:
 				if !errors.As(err, &fe) || len(fe) != len(tc.fields) {
@@ -177,7 +178,7 @@ func TestThreadRules(t *testing.T) {
 	}
 	// A reply goes through the rules too.
 	th := f.thread(t, f.alpha, anne, "Le marché du samedi")
-	var refused *forum.Refused
+	var refused *rules.Refused
 	if _, err := f.forum.Reply(f.alpha, th.ID, bruno, "Je vous paierai 20 euros.", 0, base); !errors.As(err, &refused) {
 		t.Errorf("a reply asking for money: %v", err)
 	}

@@ -68,14 +68,6 @@ var (
 	ErrNotAllowed = errors.New("help: change not allowed")
 )
 
-// Refused is returned when a post breaks the portal's rules; each finding
-// quotes what triggered it so the person can fix it.
-type Refused struct{ Findings []rules.Finding }
-
-func (r *Refused) Error() string {
-	return fmt.Sprintf("help: refused by %d rule finding(s)", len(r.Findings))
-}
-
 // Draft is what a person types to post.
 type Draft struct {
 	Kind        string
@@ -171,7 +163,7 @@ func New(d Deps) *Service {
 }
 
 // Create validates and stores a post by authorID on the portal in ctx. A
-// post that breaks the portal's rules is refused (*Refused); under
+// post that breaks the portal's rules is refused (*rules.Refused); under
 // premoderation it is stored but waits for a référent before anyone else
 // sees it.
 func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, error) {
@@ -229,7 +221,7 @@ func (s *Service) check(t *tenant.Tenant, d Draft) (Draft, screened, error) {
 	verdict := set.Check(rules.Field{Name: "title", Text: d.Title}, rules.Field{Name: "description", Text: d.Description},
 		rules.Field{Name: "recurrence", Text: d.Recurrence})
 	if len(verdict.Refused) > 0 {
-		return d, screened{}, &Refused{Findings: verdict.Refused}
+		return d, screened{}, &rules.Refused{Findings: verdict.Refused}
 	}
 	sc := screened{epci: epci, hold: verdict.Hold, flags: []string{}}
 	for _, f := range verdict.Flagged {

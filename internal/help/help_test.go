@@ -12,6 +12,7 @@ import (
 	"github.com/entraide/entraide/internal/i18n"
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/mail"
+	"github.com/entraide/entraide/internal/rules"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
@@ -161,7 +162,7 @@ func TestPortalRules(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := f.svc.Create(tc.ctx, tc.author, tc.d)
-			var refused *help.Refused
+			var refused *rules.Refused
 			if tc.refused != "" {
 				if !errors.As(err, &refused) {
 					t.Fatalf("error = %v, want a refusal", err)
@@ -432,7 +433,7 @@ func TestUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	edit := draft("Courses le dimanche", "J'ai besoin d'aide pour porter mes courses, je paie 5 euros.")
-	var refused *help.Refused
+	var refused *rules.Refused
 	if _, err := f.svc.Update(libre, a, p.ID, edit); !errors.As(err, &refused) {
 		t.Fatalf("money slipped in through an edit: %v", err)
 	}

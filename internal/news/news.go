@@ -139,15 +139,11 @@ func (s *Service) Publish(ctx context.Context, authorID int64, d Draft) (Item, e
 		return Item{}, ErrForbidden
 	}
 	contentType, errs := s.check(&d)
-	if len(errs) == 0 {
-		if v := s.rules[t.Slug].Check(rules.Field{Name: "title", Text: d.Title}, rules.Field{Name: "body", Text: d.Body}); !v.Accepted() {
-			for _, f := range v.Refused {
-				errs[f.Field] = f.MessageID
-			}
-		}
-	}
 	if len(errs) > 0 {
 		return Item{}, errs
+	}
+	if v := s.rules[t.Slug].Check(rules.Field{Name: "title", Text: d.Title}, rules.Field{Name: "body", Text: d.Body}); !v.Accepted() {
+		return Item{}, &rules.Refused{Findings: v.Refused}
 	}
 	var expires *time.Time
 	if d.Kind == KindAlert {

@@ -14,6 +14,7 @@ import (
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/news"
+	"github.com/entraide/entraide/internal/rules"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
 	"github.com/jackc/pgx/v5"
@@ -104,9 +105,16 @@ func TestPublish(t *testing.T) {
 			}
 			it, err := svc.Publish(tc.ctx, tc.who, d)
 			var fe invalid.Fields
+			var refused *rules.Refused
 			switch {
 			case tc.field != "":
-				if !errors.As(err, &fe) || fe[tc.field] == "" {
+				onField := errors.As(err, &fe) && fe[tc.field] != ""
+				if errors.As(err, &refused) {
+					for _, fd := range refused.Findings {
+						onField = onField || fd.Field == tc.field
+					}
+				}
+				if !onField {
 					t.Fatalf("err = %v, want an error on %s", err, tc.field)
 				}
 			case tc.err != nil:

@@ -41,14 +41,6 @@ const (
 // ErrNotFound means no such profile, or one the viewer may not see.
 var ErrNotFound = errors.New("profile: not found")
 
-// Refused is returned when the "what I offer" text breaks the portal's
-// rules (money where services must be free, forbidden words).
-type Refused struct{ Findings []rules.Finding }
-
-func (r *Refused) Error() string {
-	return fmt.Sprintf("profile: refused by %d rule finding(s)", len(r.Findings))
-}
-
 // Profile is a person's profile.
 type Profile struct {
 	ID          int64
@@ -190,7 +182,7 @@ func (s *Service) Save(ctx context.Context, userID int64, e Edit) (Profile, erro
 	// Flag words do not apply: nobody moderates profiles, and the text
 	// is read only by signed-in neighbours the person chose to show it to.
 	if v := set.Check(rules.Field{Name: "offer", Text: e.Offer}, rules.Field{Name: "tags", Text: strings.Join(interests, ", ")}); len(v.Refused) > 0 {
-		return Profile{}, &Refused{Findings: v.Refused}
+		return Profile{}, &rules.Refused{Findings: v.Refused}
 	}
 	var p Profile
 	err := s.db.Tx(ctx, func(tx pgx.Tx) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/profile"
+	"github.com/entraide/entraide/internal/rules"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/testutil"
@@ -161,7 +162,7 @@ func TestSave(t *testing.T) {
 		fe["interests"] == "" || fe["offer"] == "" {
 		t.Errorf("bad edit: %v", err)
 	}
-	var refused *profile.Refused
+	var refused *rules.Refused
 	if _, err := svc.Save(alpha, 6, profile.Edit{Offer: "Je fais vos courses pour 10 € de l'heure."}); !errors.As(err, &refused) || refused.Findings[0].Match != "10 €" {
 		t.Errorf("money: %v", err)
 	}

@@ -98,6 +98,7 @@ package rules
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -152,6 +153,16 @@ type Verdict struct {
 	// Hold says that an accepted post must wait for a référent before
 	// anyone else sees it (the portal's premoderation).
 	Hold bool
+}
+
+// Refused is the error every capability returns when the portal's rules
+// refuse what someone wrote: each finding quotes what triggered it, in its
+// field, so the person can fix it. The web layer shows it on the form or
+// as a 422, in one place.
+type Refused struct{ Findings []Finding }
+
+func (r *Refused) Error() string {
+	return fmt.Sprintf("rules: refused by %d finding(s)", len(r.Findings))
 }
 
 // Accepted reports whether the post may be saved: no rule refuses it. It

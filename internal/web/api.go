@@ -13,6 +13,7 @@ import (
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/report"
+	"github.com/entraide/entraide/internal/rules"
 	"github.com/gin-gonic/gin"
 )
 
@@ -65,7 +66,7 @@ func (s *Server) apiFail(c *gin.Context, err error) {
 	l := localizer(c, s)
 	fields := map[string]string{}
 	var fe invalid.Fields
-	var refused *help.Refused
+	var refused *rules.Refused
 	var th *account.Throttled
 	switch {
 	case errors.As(err, &fe):

@@ -33,32 +33,14 @@ func (s *Server) apiProfileRoutes(auth *gin.RouterGroup) {
 	auth.POST("/profiles/:id/conversations", on, s.apiWriteToNeighbour)
 }
 
-// apiForumFail answers a forum or profile error: rule refusals as 422 per
-// field, the rest as apiFail does.
+// apiForumFail answers a forum or profile error through apiFail, which
+// also shows rule refusals as 422 per field.
 func (s *Server) apiForumFail(c *gin.Context, err error) {
-	l := localizer(c, s)
-	fields := map[string]string{}
-	var fr *forum.Refused
-	var pr *profile.Refused
-	switch {
-	case errors.As(err, &fr):
-		for _, f := range fr.Findings {
-			fields[f.Field] = l.T(f.MessageID, "Match", f.Match)
-		}
-	case errors.As(err, &pr):
-		for _, f := range pr.Findings {
-			fields[f.Field] = l.T(f.MessageID, "Match", f.Match)
-		}
-	case errors.Is(err, profile.ErrNotFound):
+	if errors.Is(err, profile.ErrNotFound) {
 		s.renderError(c, errNotFound)
 		return
-	default:
-		s.apiFail(c, forumError(err))
-		return
 	}
-	c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{
-		"status": http.StatusUnprocessableEntity, "title": l.N("form.errors.title", len(fields)), "fields": fields,
-	}})
+	s.apiFail(c, forumError(err))
 }
 
 type apiQuote struct {

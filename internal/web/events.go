@@ -11,7 +11,6 @@ import (
 	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/events"
 	"github.com/entraide/entraide/internal/i18n"
-	"github.com/entraide/entraide/internal/rules"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/gin-gonic/gin"
 )
@@ -206,7 +205,6 @@ func (s *Server) createEvent(c *gin.Context) {
 	}
 	if f.ok() {
 		ev, err := s.Events.Create(c.Request.Context(), currentUser(c).ID, d)
-		var refused *events.Refused
 		switch {
 		case err == nil:
 			notice := "evenement-publie"
@@ -218,24 +216,12 @@ func (s *Server) createEvent(c *gin.Context) {
 		case errors.Is(err, events.ErrNotAllowed):
 			s.renderError(c, errForbidden)
 			return
-		case errors.As(err, &refused):
-			for _, fd := range refused.Findings {
-				f.fail(fd.Field, l.T(eventRuleMessage(fd), "Match", fd.Match))
-			}
 		case !s.applyError(c, f, err):
 			s.renderError(c, err)
 			return
 		}
 	}
 	s.renderEventForm(c, http.StatusUnprocessableEntity, f, choices)
-}
-
-// eventRuleMessage words a rule's finding for an event rather than a post.
-func eventRuleMessage(fd rules.Finding) string {
-	if fd.MessageID == rules.MessageMoney {
-		return "events.rules.money"
-	}
-	return fd.MessageID
 }
 
 // formInt reads an optional whole number typed in a form: empty is def,

@@ -93,16 +93,7 @@ func (s *Server) apiEventOf(c *gin.Context, e events.Event) apiEvent {
 // as 422, a closed date as 409, the rest as the pages do.
 func (s *Server) apiEventsFail(c *gin.Context, err error) {
 	l := localizer(c, s)
-	var refused *events.Refused
 	switch {
-	case errors.As(err, &refused):
-		fields := map[string]string{}
-		for _, f := range refused.Findings {
-			fields[f.Field] = l.T(eventRuleMessage(f), "Match", f.Match)
-		}
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{
-			"status": http.StatusUnprocessableEntity, "title": l.N("form.errors.title", len(fields)), "fields": fields,
-		}})
 	case errors.Is(err, events.ErrClosed):
 		c.AbortWithStatusJSON(http.StatusConflict, gin.H{"error": gin.H{
 			"status": http.StatusConflict, "title": l.T("events.signup.closed"), "message": l.T("events.signup.closed"),

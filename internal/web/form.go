@@ -7,6 +7,7 @@ import (
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/invalid"
+	"github.com/entraide/entraide/internal/rules"
 	"github.com/gin-gonic/gin"
 )
 
@@ -94,10 +95,15 @@ func (s *Server) applyError(c *gin.Context, f *form, err error) bool {
 	l := localizer(c, s)
 	var fe invalid.Fields
 	var th *account.Throttled
+	var refused *rules.Refused
 	switch {
 	case errors.As(err, &fe):
 		for field, id := range fe {
 			f.fail(field, l.T(id))
+		}
+	case errors.As(err, &refused):
+		for _, fd := range refused.Findings {
+			f.fail(fd.Field, l.T(fd.MessageID, "Match", fd.Match))
 		}
 	case errors.As(err, &th):
 		f.fail("", l.N("login.throttled", int(math.Max(1, math.Ceil(th.RetryIn.Minutes())))))

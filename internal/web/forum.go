@@ -126,14 +126,7 @@ func (s *Server) forumCreate(c *gin.Context) {
 // forumFormError puts a forum service error on the form, or renders the
 // error page and reports false.
 func (s *Server) forumFormError(c *gin.Context, f *form, err error) bool {
-	l := localizer(c, s)
-	var refused *forum.Refused
 	switch {
-	case errors.As(err, &refused):
-		for _, fd := range refused.Findings {
-			f.fail(fd.Field, l.T(fd.MessageID, "Match", fd.Match))
-		}
-		return true
 	case s.applyError(c, f, err):
 		return true
 	default:

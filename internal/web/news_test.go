@@ -74,6 +74,12 @@ func TestNewsFeed(t *testing.T) {
 	if resp.StatusCode != 422 || !strings.Contains(admin.last, "ce que montre la photo") || !strings.Contains(admin.last, "appelez le **115**") {
 		t.Fatalf("without description: %d\n%s", resp.StatusCode, admin.last)
 	}
+	// Money is refused where services are free, quoting what was typed.
+	resp = admin.postMultipart("http://alpha.localhost/actualites/nouvelle", map[string]string{"title": "Atelier cuisine",
+		"body": "Atelier à 10 € la séance, venez nombreux."}, "", nil)
+	if resp.StatusCode != 422 || !strings.Contains(admin.last, "« 10 € »") {
+		t.Fatalf("money in news: %d\n%s", resp.StatusCode, admin.last)
+	}
 	resp = admin.postMultipart("http://alpha.localhost/actualites/nouvelle", map[string]string{"kind": "alerte", "days": "5",
 		"title": "Plan grand froid", "body": "Si vous voyez une personne dehors, appelez le **115**.", "image_alt": "Un abri de nuit"}, "image", pic.Bytes())
 	if resp.StatusCode != 200 || !strings.Contains(admin.last, "<strong>115</strong>") || !strings.Contains(admin.last, `alt="Un abri de nuit"`) {

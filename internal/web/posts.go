@@ -188,7 +188,6 @@ func (s *Server) savePost(c *gin.Context, id int64) {
 			DateFrom: f.Value("date_from"), DateTo: f.Value("date_to"), Recurrence: f.Value("recurrence"), Urgent: f.Value("urgent") != "",
 		}
 		post, err := s.Help.Save(c.Request.Context(), u.ID, id, d)
-		var refused *help.Refused
 		switch {
 		case err == nil:
 			notice := map[bool]string{true: "publiee", false: "modifiee"}[id == 0]
@@ -200,10 +199,6 @@ func (s *Server) savePost(c *gin.Context, id int64) {
 		case errors.Is(err, help.ErrNotAllowed):
 			s.renderError(c, errForbidden)
 			return
-		case errors.As(err, &refused):
-			for _, fd := range refused.Findings {
-				f.fail(fd.Field, l.T(fd.MessageID, "Match", fd.Match))
-			}
 		case !s.applyError(c, f, err):
 			s.renderError(c, err)
 			return

@@ -177,15 +177,10 @@ func (s *Server) saveProfile(c *gin.Context) {
 	f.values["interests"] = strings.Join(listed, ",")
 	_, err := s.Profiles.Save(c.Request.Context(), u.ID, profile.Edit{Public: f.Value("public") != "", Listed: listed,
 		Tags: f.Value("tags"), Offer: f.Value("offer")})
-	var refused *profile.Refused
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/profils/"+strconv.FormatInt(u.ID, 10)+"?fait=profil")
 		return
-	case errors.As(err, &refused):
-		for _, fd := range refused.Findings {
-			f.fail(fd.Field, l.T(fd.MessageID, "Match", fd.Match))
-		}
 	case !s.applyError(c, f, err):
 		s.renderError(c, err)
 		return
