@@ -93,6 +93,26 @@ var (
 		"Je suis disponible le mercredi après-midi et le week-end.",
 		"Merci de me répondre par un message sur le site.",
 	}
+	// things are what posts are about, one or two per post: real posts
+	// name many different things, so that a search for one word finds a
+	// few posts in a hundred, not a third of them.
+	things = []string{"imprimante", "tablette", "box internet", "téléphone portable", "ordinateur", "télévision",
+		"machine à laver", "réfrigérateur", "lave-vaisselle", "four", "micro-ondes", "aspirateur", "radiateur",
+		"chaudière", "volets", "gouttière", "haie", "pelouse", "potager", "tomates", "pommes de terre", "poules",
+		"lapins", "chat", "chien", "perruche", "aquarium", "vélo", "trottinette", "voiture", "remorque", "bois de chauffage",
+		"cartons", "armoire", "étagère", "lit", "canapé", "table", "chaises", "rideaux", "peinture", "papier peint",
+		"ampoule", "prise électrique", "robinet", "chasse d'eau", "serrure", "boîte aux lettres", "courrier",
+		"impôts", "carte vitale", "dossier CAF", "retraite", "CV", "lettre de motivation", "entretien", "permis",
+		"code de la route", "mathématiques", "anglais", "français", "histoire", "physique", "piano", "guitare",
+		"accordéon", "tricot", "couture", "crochet", "confiture", "soupe", "gâteau", "pain", "conserves",
+		"médicaments", "ordonnance", "rendez-vous chez le médecin", "kiné", "dentiste", "lunettes", "fauteuil roulant",
+		"déambulateur", "béquilles", "courses du marché", "pharmacie", "boulangerie", "bibliothèque", "journal",
+		"livres", "mots croisés", "belote", "scrabble", "pétanque", "randonnée", "piscine", "gare", "aéroport",
+		"bus", "tramway", "déménagement", "poussette", "siège auto", "jouets", "vêtements d'enfant", "cartable",
+		"devoirs", "neige", "feuilles mortes", "barbecue", "tondeuse", "échelle", "perceuse", "scie", "clôture",
+		"portail", "toiture", "grenier", "cave", "garage", "voisinage", "fête des voisins", "marché de Noël"}
+	thingsSentences = []string{"C'est pour %s.", "Il s'agit de %s.", "J'ai besoin d'un coup de main avec %s.",
+		"Je peux aider pour %s.", "Je m'y connais un peu en %s."}
 	recurrences = []string{"le samedi matin", "chaque mercredi", "deux fois par mois", "le lundi soir"}
 )
 
@@ -109,6 +129,10 @@ func (c *Content) PostText(request, flag bool) (title, description string) {
 	for range 1 + c.r.IntN(3) {
 		b.WriteString(" ")
 		b.WriteString(c.Pick(situations))
+	}
+	for range 1 + c.r.IntN(2) {
+		b.WriteString(" ")
+		fmt.Fprintf(&b, c.Pick(thingsSentences), c.Pick(things))
 	}
 	b.WriteString(" ")
 	b.WriteString(c.Pick(asks))
