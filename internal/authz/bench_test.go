@@ -11,7 +11,7 @@ import (
 )
 
 // benchGrants is the size of the benchmarks' portal: 10,000 stored grants
-// (rows of casbin_rule), besides the nine permission lines that are the
+// (rows of casbin_rule), besides the permission lines (policy.go) that are the
 // same on every portal and live in memory only.
 const (
 	benchGrants = 10_000
