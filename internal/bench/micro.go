@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Micro is the figure of one micro-benchmark of a hot path: the median of
@@ -147,6 +148,10 @@ func runMicro(ctx context.Context, goBin, root string, env []string, log io.Writ
 		cmd := exec.CommandContext(ctx, goBin, append(append(args, extra...), "./"+g.pkg)...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), env...)
+		// go test runs the test binary as its child: on cancellation the
+		// whole process group goes, not go test alone.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 		cmd.Stdout = io.MultiWriter(log, &out)
 		cmd.Stderr = cmd.Stdout
 		fmt.Fprintf(log, "bench: %s\n", strings.Join(cmd.Args, " "))

@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestParseBenchLine(t *testing.T) {
@@ -348,5 +351,71 @@ func BenchmarkFails(b *testing.B) {
 	failEnv := append(env, "MICRO_FAIL=1")
 	if _, err := runMicro(ctx, goBin, root, failEnv, &log, []microBench{fails}, "-benchtime", "10x"); err == nil || !strings.Contains(err.Error(), "asked to fail") {
 		t.Errorf("a failing benchmark gave %v", err)
+	}
+}
+
+// TestRunMicroCancel stops go test and the benchmark it runs when the
+// context ends, rather than leaving the benchmark running.
+func TestRunMicroCancel(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go is needed to run benchmarks: %v", err)
+	}
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/micro\n\ngo 1.24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "slow"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(root, "started")
+	body := `package slow
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func BenchmarkSlow(b *testing.B) {
+	os.WriteFile(` + strconv.Quote(marker) + `, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	time.Sleep(time.Minute)
+}
+`
+	body = strings.Replace(body, `"os"`, `"os"
+	"strconv"`, 1)
+	if err := os.WriteFile(filepath.Join(root, "slow", "slow_test.go"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var log bytes.Buffer
+	go func() {
+		_, err := runMicro(ctx, goBin, root, []string{"GOWORK=off"}, &log, []microBench{{pkg: "slow", name: "BenchmarkSlow", what: fixed("slow")}})
+		done <- err
+	}()
+	var pid int
+	for deadline := time.Now().Add(time.Minute); pid == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the benchmark did not start:\n%s", log.String())
+		}
+		if b, err := os.ReadFile(marker); err == nil && len(b) > 0 {
+			pid, _ = strconv.Atoi(string(b))
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a cancelled run reported no error")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("RunMicro did not return after cancellation")
+	}
+	// The benchmark process is gone (kill -0 fails), not left sleeping.
+	for deadline := time.Now().Add(5 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the benchmark process %d still runs after cancellation", pid)
+		}
 	}
 }
