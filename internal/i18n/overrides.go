@@ -136,13 +136,17 @@ func (b *Bundle) SetPortalWords(portal string, words []Word, locales []string) [
 		}
 	}
 	b.portals[portal] = overlay
+	// Localizers made before these words must not serve them.
+	for _, locale := range b.locales {
+		b.localizers.Delete(localizerKey{portal, locale})
+	}
 	return nil
 }
 
 // ForPortal is For with the portal's own words, if it has any.
 func (b *Bundle) ForPortal(portal, locale string) *Localizer {
 	if overlay, ok := b.portals[portal]; ok {
-		return &Localizer{l: goi18n.NewLocalizer(overlay, locale, Source), Lang: locale}
+		return b.localizer(portal, overlay, locale)
 	}
 	return b.For(locale)
 }
