@@ -30,12 +30,11 @@ type Bundle struct {
 	bundle  *goi18n.Bundle
 	locales []string
 	ids     map[string][]string // message ids per locale
-	files   []string            // the message files, for portal overlays
 	// source holds the French messages, to check portals' words against.
 	source map[string]*goi18n.Message
-	// portals holds, per portal, a bundle with the portal's own words on
-	// top of the shipped messages (see SetPortalWords).
-	portals map[string]*goi18n.Bundle
+	// portals holds, per portal and language, the ids of the messages the
+	// portal words itself (see SetPortalWords).
+	portals map[string]map[string]map[string]struct{}
 }
 
 // Load reads the embedded message files.
@@ -46,8 +45,8 @@ func Load() (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("i18n: list message files: %w", err)
 	}
-	out := &Bundle{bundle: b, ids: map[string][]string{}, files: files,
-		source: map[string]*goi18n.Message{}, portals: map[string]*goi18n.Bundle{}}
+	out := &Bundle{bundle: b, ids: map[string][]string{},
+		source: map[string]*goi18n.Message{}, portals: map[string]map[string]map[string]struct{}{}}
 	for _, f := range files {
 		mf, err := b.LoadMessageFileFS(localeFS, f)
 		if err != nil {
@@ -80,6 +79,9 @@ type Localizer struct {
 	// Lang is the BCP 47 tag of the chosen language ("fr", "en"), for the
 	// page's lang attribute and for picking configured texts.
 	Lang string
+	// own holds the ids of the messages that portal words itself in Lang.
+	own    map[string]struct{}
+	portal string
 }
 
 // For returns a localizer for locale, falling back to French for any
@@ -112,7 +114,11 @@ func (l *Localizer) translate(id string, count any, pairs []any) string {
 		// written as the language writes numbers ("1 234", "1,234").
 		data["Count"] = l.Number(n)
 	}
-	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	key := id
+	if _, ok := l.own[id]; ok {
+		key = portalMessageID(l.portal, id)
+	}
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
 	if err != nil {
 		return id
 	}
