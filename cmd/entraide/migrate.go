@@ -20,6 +20,15 @@ func dbOptions(cfg config.Config) db.Options {
 }
 
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	stopProfile, err := startProfile("migrate")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfile(); err != nil {
+			fmt.Fprintln(stderr, "migrate profile:", err)
+		}
+	}()
 	var createDB bool
 	cfg, err := commonFlags("migrate", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&createDB, "create-database", false, "create the database first if it does not exist")
