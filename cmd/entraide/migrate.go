@@ -16,7 +16,8 @@ import (
 )
 
 func dbOptions(cfg config.Config) db.Options {
-	return db.Options{URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime}
+	return db.Options{URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MaxConnLifetime: cfg.DBMaxConnLifetime,
+		MaxConnIdleTime: cfg.DBMaxConnIdleTime, MaxConnSchemas: cfg.DBMaxConnSchemas}
 }
 
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
