@@ -6,7 +6,7 @@ BIN     := bin/entraide
 SERVICES := ./deploy/with-services.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-browser browser-deps axe lint check-tenants territories stop clean
+.PHONY: help build run test test-browser browser-deps axe lint bench check-tenants territories stop clean
 
 # axe-core checks pages for accessibility problems in the browser tests.
 AXE_VERSION := 4.14.1
@@ -39,6 +39,10 @@ axe: ## install axe-core $(AXE_VERSION) from npm into build/npm when missing
 	@test -f $(AXE_JS) && grep -q '"version": "$(AXE_VERSION)"' build/npm/node_modules/axe-core/package.json || \
 	{ npm install --no-save --no-audit --no-fund --prefix build/npm axe-core@$(AXE_VERSION) >/dev/null || \
 	  echo "*** could not install axe-core with npm: the accessibility tests will be skipped ***"; }
+
+bench: build ## measure pages against floors, 1,000-portal scale and hot paths (build/bench/results.md); BENCH_FLAGS=-tenants=1000 for the large run
+	$(GO) build -o bin/entraide-bench ./cmd/entraide-bench
+	$(SERVICES) run ./bin/entraide-bench $(BENCH_FLAGS)
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l cmd internal migrations); if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi

@@ -9,18 +9,11 @@ import (
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/authz"
-	"github.com/entraide/entraide/internal/conversation"
-	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/events"
-	"github.com/entraide/entraide/internal/forum"
 	"github.com/entraide/entraide/internal/help"
-	"github.com/entraide/entraide/internal/i18n"
-	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/mail"
-	"github.com/entraide/entraide/internal/news"
-	"github.com/entraide/entraide/internal/profile"
+	"github.com/entraide/entraide/internal/password"
 	"github.com/entraide/entraide/internal/report"
-	"github.com/entraide/entraide/internal/session"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 )
@@ -41,46 +34,17 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errExit
 	}
 	log := newLogger(cfg, stderr)
-	_, reg, err := loadPortals(cfg, stderr)
-	if err != nil {
-		return err
-	}
-	atlas, err := loadAtlas(reg)
-	if err != nil {
-		return err
-	}
-	messages, err := i18n.Load()
-	if err != nil {
-		return err
-	}
-	d, err := db.Open(ctx, dbOptions(cfg))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := markServable(ctx, cfg, d, reg, nil, log); err != nil {
-		return err
-	}
 	outbox, err := mail.NewOutbox(cfg.OutboxDir, log)
 	if err != nil {
 		return err
 	}
-	mailer := mail.Direct{Sender: outbox, From: cfg.MailFrom}
-	store := kv.NewMemory()
-	accounts := account.New(account.Deps{DB: d, Sessions: session.New(store), KV: store, Messages: messages, Mailer: mailer, Place: placeOf(atlas)})
-	posts := help.New(help.Deps{DB: d, Place: help.Place(placeOf(atlas)), Neighbours: atlas.Neighbours, Portals: reg.All(), Mailer: mailer, Messages: messages})
-	talks := conversation.New(d, mailer, messages)
-	reports := report.New(d)
-	forums := forum.New(forum.Deps{DB: d, Place: forum.Place(placeOf(atlas)), Portals: reg.All(), Mailer: mailer, Messages: messages})
-	profiles := profile.New(profile.Deps{DB: d, Neighbours: atlas.Neighbours, Portals: reg.All()})
-	az, closeAZ, err := newAuthorizer(ctx, cfg, d, atlas, log)
+	svc, err := openServices(ctx, cfg, stderr, log, mail.Direct{Sender: outbox, From: cfg.MailFrom}, password.Params{})
 	if err != nil {
 		return err
 	}
-	defer closeAZ()
-	feed := news.New(d, az, reg.All())
-	calendar := events.New(events.Deps{DB: d, Place: events.Place(placeOf(atlas)), Portals: reg.All(),
-		MayOrganise: organiseCheck(&az), Mailer: mailer, Messages: messages})
+	defer svc.close()
+	reg, atlas, az, accounts, posts, talks, reports := svc.reg, svc.atlas, svc.az, svc.accounts, svc.posts, svc.talks, svc.reports
+	forums, profiles, feed, calendar := svc.forums, svc.profiles, svc.feed, svc.calendar
 
 	for _, t := range reg.All() {
 		pctx := tenant.WithTenant(ctx, t)

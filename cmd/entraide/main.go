@@ -42,6 +42,9 @@ Usage:
   entraide user revoke -portal SLUG -email EMAIL -role ROLE [-scope A,B]
   entraide user roles -portal SLUG -email EMAIL
   entraide demo              development only: fill empty demo portals with people and posts
+  entraide seed [-portals A,B] [-people N] [-posts N] [-events N] [-conversations N]
+                             development and benchmarks only: fill portals with made-up
+                             content through the real services (what ` + "`make bench`" + ` measures)
 
 Every command reads -config FILE (or ENTRAIDE_CONFIG) and ENTRAIDE_* variables.
 `
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tenantCheck(rest, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, rest, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, rest, stdout, stderr)
 	case "user grant", "user revoke", "user roles":
 		return userCmd(ctx, strings.TrimPrefix(cmd, "user "), rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -192,6 +193,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, log)
+	}
 	go reloadThemesOnHUP(ctx, srv, log)
 	if cfg.Dev {
 		// A designer sees an edited theme on the next page, no restart.
@@ -327,4 +331,24 @@ func openKV(ctx context.Context, cfg config.Config, log *slog.Logger) (kv.Store,
 	}
 	log.Info("redis connected", "prefix", cfg.RedisPrefix)
 	return r, nil
+}
+
+// servePprof serves Go's profiler on its own loopback listener, never on
+// the portals' one: measurements (`make bench`) read CPU and memory
+// profiles of the running server there.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	log.Info("profiler listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("profiler stopped", "error", err)
+	}
 }

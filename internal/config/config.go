@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -88,6 +89,11 @@ type Config struct {
 	// ephemeral secret key, and reloading themes when their files change.
 	// Never in production.
 	Dev bool `mapstructure:"dev"`
+
+	// PprofAddr is a loopback address where Go's profiler
+	// (net/http/pprof) listens, apart from the portals, for measuring a
+	// running server (`make bench` uses it). Empty: no profiler.
+	PprofAddr string `mapstructure:"pprof_addr"`
 }
 
 // Defaults are the values used when neither the file nor the environment
@@ -203,6 +209,12 @@ func (c Config) Validate() error {
 	}
 	if c.DBMaxConnSchemas < 0 {
 		errs = append(errs, fmt.Errorf("db_max_conn_schemas: must be 0 (off) or more (got %d)", c.DBMaxConnSchemas))
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip, perr := netip.ParseAddr(host); err != nil || (host != "localhost" && (perr != nil || !ip.IsLoopback())) {
+			errs = append(errs, fmt.Errorf("pprof_addr: must be a loopback address such as 127.0.0.1:6060, profiles show the program's insides (got %q)", c.PprofAddr))
+		}
 	}
 	if c.RateLimitPerMinute < 1 {
 		errs = append(errs, fmt.Errorf("rate_limit_per_minute: must be at least 1 (got %d)", c.RateLimitPerMinute))

@@ -348,6 +348,9 @@ func TestValidate(t *testing.T) {
 		{"mail_from not ASCII", func(c *config.Config) { c.MailFrom = "entraide@lozère.example" }, "mail_from"},
 		{"mail_from with a line break", func(c *config.Config) { c.MailFrom = "a@example.org\r\nBcc: b@example.org" }, "mail_from"},
 		{"no outbox_dir nor smtp_url", func(c *config.Config) { c.OutboxDir = " " }, "outbox_dir"},
+		{"pprof_addr on every interface", func(c *config.Config) { c.PprofAddr = ":6060" }, "pprof_addr"},
+		{"pprof_addr public", func(c *config.Config) { c.PprofAddr = "192.0.2.10:6060" }, "pprof_addr"},
+		{"pprof_addr without port", func(c *config.Config) { c.PprofAddr = "127.0.0.1" }, "pprof_addr"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -362,6 +365,16 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("pprof_addr on loopback", func(t *testing.T) {
+		for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+			c := config.Defaults()
+			c.PprofAddr = addr
+			if err := c.Validate(); err != nil {
+				t.Errorf("pprof_addr %q: %v", addr, err)
+			}
+		}
+	})
 
 	t.Run("every mistake is reported", func(t *testing.T) {
 		c := config.Defaults()

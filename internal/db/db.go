@@ -186,9 +186,13 @@ type Beginner interface {
 // InSchema runs fn in a transaction whose search_path is schema alone. It is
 // the single place where a schema is pinned; Tx and the migrator call it.
 func InSchema(ctx context.Context, b Beginner, opts pgx.TxOptions, schema string, fn func(pgx.Tx) error) (err error) {
+	// BEGIN and the pin travel in one message, one round trip: SET LOCAL
+	// lasts until COMMIT or ROLLBACK, so the setting is gone before the
+	// connection is reused. The schema is quoted as an identifier.
+	opts.BeginQuery = beginSQL(opts) + "; SET LOCAL search_path TO " + pgx.Identifier{schema}.Sanitize()
 	tx, err := b.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
+		return fmt.Errorf("db: begin in schema %s: %w", schema, err)
 	}
 	defer func() {
 		if err != nil {
@@ -197,11 +201,6 @@ func InSchema(ctx context.Context, b Beginner, opts pgx.TxOptions, schema string
 			_ = tx.Rollback(ctx)
 		}
 	}()
-	// The third argument, true, makes the setting local to this transaction:
-	// it is gone at COMMIT or ROLLBACK, before the connection is reused.
-	if _, err = tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", pgx.Identifier{schema}.Sanitize()); err != nil {
-		return fmt.Errorf("db: pin schema: %w", err)
-	}
 	// Counted once pinned, whatever happens next: the backend may already
 	// have cached the schema's tables.
 	notePinned(tx.Conn(), schema)
@@ -212,4 +211,19 @@ func InSchema(ctx context.Context, b Beginner, opts pgx.TxOptions, schema string
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	return nil
+}
+
+// beginSQL is the BEGIN statement for opts, as pgx would write it.
+func beginSQL(opts pgx.TxOptions) string {
+	sql := "BEGIN"
+	if opts.IsoLevel != "" {
+		sql += " ISOLATION LEVEL " + string(opts.IsoLevel)
+	}
+	if opts.AccessMode != "" {
+		sql += " " + string(opts.AccessMode)
+	}
+	if opts.DeferrableMode != "" {
+		sql += " " + string(opts.DeferrableMode)
+	}
+	return sql
 }

@@ -134,7 +134,7 @@ func TestConnectionCarriesNothingToTheNextBorrower(t *testing.T) {
 	if pidA != pidB {
 		t.Fatalf("the test needs one connection, got backends %d and %d", pidA, pidB)
 	}
-	if pathB != `"tenant_beta"` {
+	if pathB != "tenant_beta" {
 		t.Fatalf("beta's transaction runs with search_path %q", pathB)
 	}
 	if got := labels(t, single, ctxB); !contains(got, "Courses de beta") || contains(got, "Courses de alpha") {

@@ -495,9 +495,21 @@ func (s *Service) Close(ctx context.Context, authorID, id int64, status, thanks 
 func (s *Service) HelpedCount(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, helpedCountSQL).Scan(&n)
+		var err error
+		n, err = CountHelped(ctx, tx)
+		return err
 	})
 	return n, err
+}
+
+// CountHelped is HelpedCount inside a transaction the caller already holds
+// on the portal: the home page reads it with the categories, in one.
+func CountHelped(ctx context.Context, tx pgx.Tx) (int, error) {
+	var n int
+	if err := tx.QueryRow(ctx, helpedCountSQL).Scan(&n); err != nil {
+		return 0, fmt.Errorf("help: count posts that ended with help: %w", err)
+	}
+	return n, nil
 }
 
 func (s *Service) change(ctx context.Context, sql string, id, authorID int64, args ...any) error {

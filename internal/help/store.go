@@ -63,6 +63,10 @@ SELECT ` + postColumns + `, count(*) OVER () AS total
           p.created_at DESC, p.id DESC
  LIMIT $6 OFFSET $7`
 
+	// ListSQL is the public list's query, for the benchmark's database
+	// floor (cmd/entraide-bench), which must run exactly what the page runs.
+	ListSQL = listSQL
+
 	// suggestSQL finds open, visible posts of the opposite kind in the same
 	// category, by someone else, in the same EPCI ($4) or a neighbouring one
 	// ($6): same EPCI first, then the most interests shared with the

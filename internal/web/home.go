@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/entraide/entraide/internal/category"
+	"github.com/entraide/entraide/internal/help"
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
 )
@@ -20,20 +21,22 @@ type homeView struct {
 // words, and the kinds of help it offers, read from the portal's own schema.
 func (s *Server) home(c *gin.Context) {
 	var v homeView
-	err := s.DB.ReadTx(c.Request.Context(), func(tx pgx.Tx) error {
+	// One transaction for everything the page reads: each costs round
+	// trips to PostgreSQL, and the home page is the most visited.
+	ctx := c.Request.Context()
+	err := s.DB.ReadTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		v.Categories, err = category.ListActive(c.Request.Context(), tx)
+		if v.Categories, err = category.ListActive(ctx, tx); err != nil {
+			return err
+		}
+		if currentTenant(c).HasModule("entraide") {
+			v.Helped, err = help.CountHelped(ctx, tx)
+		}
 		return err
 	})
 	if err != nil {
 		s.renderError(c, err)
 		return
-	}
-	if currentTenant(c).HasModule("entraide") {
-		if v.Helped, err = s.Help.HelpedCount(c.Request.Context()); err != nil {
-			s.renderError(c, err)
-			return
-		}
 	}
 	// The document title is the portal's name alone; the heading greets.
 	p := s.page(c, "", &v)
