@@ -51,7 +51,12 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintln(stdout, "database created")
 		}
 	}
-	d, err := db.Open(ctx, dbOptions(cfg))
+	opts := dbOptions(cfg)
+	// The command's connections end with it: closing each one after it has
+	// migrated db_max_conn_schemas portals would only cost new connections
+	// (and PostgreSQL rebuilds its catalog caches for each).
+	opts.MaxConnSchemas = 0
+	d, err := db.Open(ctx, opts)
 	if err != nil {
 		return err
 	}

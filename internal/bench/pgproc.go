@@ -121,3 +121,13 @@ func cpuTicks(stat []byte) (int64, error) {
 	}
 	return u + s, nil
 }
+
+// processCPU is the user and system time, in seconds, a process has used.
+func processCPU(pid int) (float64, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	ticks, err := cpuTicks(stat)
+	return float64(ticks) / clockTicks, err
+}

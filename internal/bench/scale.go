@@ -28,7 +28,7 @@ type ScaleOptions struct {
 	DatabaseURL func(dbname string) string // URL of a database on the benchmark's PostgreSQL
 	Env         []string                   // the server's base environment: REDIS_URL, ENTRAIDE_SECRET_KEY, rate limit, log level…
 	Sizes       []int                      // portals generated and migrated from empty; default 100 and 1,000
-	Duration    time.Duration              // each timed run of portal #1 versus portal #N; default 3 s
+	Duration    time.Duration              // each timed run of portal #1 versus portal #N (8 each); default 1 s
 	Concurrency int                        // load generator workers; default 8
 	Log         io.Writer                  // progress lines; default none
 	Seed        *SeedSize                  // content put in #1 and #N before comparing them; nil: DefaultSeed
@@ -79,14 +79,25 @@ type MigrateFigure struct {
 	PostgresCPU float64 `json:"postgres_cpu_seconds"`
 }
 
-// StartFigure is one start of `entraide serve` on the largest database.
+// StartFigure is the start of `entraide serve` on the largest database.
 type StartFigure struct {
-	Portals        int     `json:"portals"`
-	MigrateOnStart bool    `json:"migrate_on_start"`
-	Seconds        float64 `json:"seconds"` // exec to the first 200 on /healthz
-	RSSMB          float64 `json:"rss_mb"`  // resident memory once started
-	// RSSLoadedMB is the resident memory once every portal has served its
-	// home page (0 when not measured).
+	Portals        int  `json:"portals"`
+	MigrateOnStart bool `json:"migrate_on_start"`
+	// Seconds is from exec to the first 200 on /healthz: the median of
+	// Runs starts, each listed in AllSeconds. CPUSeconds is the server's
+	// user and system time by then (median too): on a shared machine the
+	// wall time stretches, the CPU time much less.
+	Seconds    float64   `json:"seconds"`
+	AllSeconds []float64 `json:"all_seconds"`
+	CPUSeconds float64   `json:"cpu_seconds"`
+	RSSMB      float64   `json:"rss_mb"` // resident memory once started
+	// StartupJobs is how many jobs the server queued at start (each
+	// portal's periodic jobs run once at start), and JobsSeconds how long
+	// after /healthz answered they were all done (0 when not measured).
+	StartupJobs int     `json:"startup_jobs,omitempty"`
+	JobsSeconds float64 `json:"jobs_seconds,omitempty"`
+	// RSSLoadedMB is the resident memory once the start-up jobs are done
+	// and every portal has served its home page (0 when not measured).
 	RSSLoadedMB float64 `json:"rss_loaded_mb,omitempty"`
 }
 
@@ -112,7 +123,7 @@ type ConnMemoryRun struct {
 	KBPerSchema float64 `json:"kb_per_schema"`
 	// MaxMB is the largest connection seen at any point.
 	MaxMB float64 `json:"max_mb"`
-	// Backends is how many connections the server opened over the run.
+	// Backends is how many different connections the samples saw.
 	Backends int `json:"backends"`
 }
 
@@ -219,7 +230,7 @@ func (o ScaleOptions) withDefaults() ScaleOptions {
 		o.Sizes = []int{100, 1000}
 	}
 	if o.Duration <= 0 {
-		o.Duration = 3 * time.Second
+		o.Duration = time.Second
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
@@ -291,69 +302,108 @@ type scaleRun struct {
 }
 
 // seed fills portals #1 and #N with the same small content through
-// `entraide seed`. It reports whether it did, and in words what happened:
-// without content the comparison still runs, on empty portals.
+// `entraide seed`, one portal per run: seed draws a portal's content from
+// its place in -portals, so seeding each alone gives both the same. It
+// reports whether it did, and in words what happened: without content the
+// comparison still runs, on empty portals.
 func (r scaleRun) seed(ctx context.Context, first, last string) (bool, string) {
 	sz := r.o.Seed
-	args := []string{"seed", "-portals", first + "," + last,
-		"-people", strconv.Itoa(sz.People), "-posts", strconv.Itoa(sz.Posts), "-events", strconv.Itoa(sz.Events),
-		"-conversations", strconv.Itoa(sz.Conversations), "-reports", strconv.Itoa(sz.Reports)}
 	logPath := filepath.Join(r.o.WorkDir, "seed.log")
 	out, err := os.Create(logPath)
 	if err != nil {
 		return false, fmt.Sprintf("portals compared empty: %v", err)
 	}
 	defer out.Close()
-	cmd := exec.CommandContext(ctx, r.o.Bin, args...)
-	cmd.Env = append(os.Environ(), r.o.env(r.dbname, r.tenantsDir, "ENTRAIDE_DEV=true")...)
-	cmd.Stdout, cmd.Stderr = out, out
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return false, fmt.Sprintf("portals compared empty: `entraide seed` failed (%v, see %s)", err, logPath)
+	for _, slug := range []string{first, last} {
+		args := []string{"seed", "-portals", slug,
+			"-people", strconv.Itoa(sz.People), "-posts", strconv.Itoa(sz.Posts), "-events", strconv.Itoa(sz.Events),
+			"-conversations", strconv.Itoa(sz.Conversations), "-reports", strconv.Itoa(sz.Reports)}
+		cmd := exec.CommandContext(ctx, r.o.Bin, args...)
+		cmd.Env = append(os.Environ(), r.o.env(r.dbname, r.tenantsDir, "ENTRAIDE_DEV=true")...)
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Run(); err != nil {
+			return false, fmt.Sprintf("portals compared empty: `entraide seed` failed on %s (%v, see %s)", slug, err, logPath)
+		}
 	}
-	return true, fmt.Sprintf("%s and %s each seeded with %d people, %d posts, %d events, %d conversations and %d reports in %.1f s",
+	return true, fmt.Sprintf("%s and %s each seeded with the same %d people, %d posts, %d events, %d conversations and %d reports in %.1f s",
 		first, last, sz.People, sz.Posts, sz.Events, sz.Conversations, sz.Reports, time.Since(start).Seconds())
 }
 
-// startsAndRanks starts the server as production does (migrations run
-// before, by `entraide migrate`), measures its memory before and after
-// every portal served a page, compares portal #1 and #N, then starts it
-// again with migrate_on_start, which checks every portal's schema first.
-func (r scaleRun) startsAndRanks(ctx context.Context, s *Scale, first, last string) error {
-	p, err := r.start(ctx, "serve-scale.log", "ENTRAIDE_MIGRATE_ON_START=false")
-	if err != nil {
-		return err
-	}
-	err = r.loadedAndRanks(ctx, s, p, first, last)
-	p.Stop()
-	if err != nil {
-		return err
-	}
+// startRuns is how many times the production start is timed; the median
+// is kept. The start with migrate_on_start, slower and not a target, is
+// timed once.
+const startRuns = 3
 
-	p2, err := r.start(ctx, "serve-scale-migrate.log", "ENTRAIDE_MIGRATE_ON_START=true")
+// startsAndRanks starts the server as production does (migrations run
+// before, by `entraide migrate`) a few times, and on the last start
+// measures its memory once its start-up jobs are done and every portal
+// has served a page, then compares portal #1 and #N. Then it times starts
+// with migrate_on_start, which runs the migrator on every portal first.
+func (r scaleRun) startsAndRanks(ctx context.Context, s *Scale, first, last string) error {
+	st, p, err := r.timedStarts(ctx, startRuns, "serve-scale", "ENTRAIDE_MIGRATE_ON_START=false")
 	if err != nil {
 		return err
 	}
-	st := StartFigure{Portals: len(r.portals), MigrateOnStart: true, Seconds: p2.Started.Seconds()}
-	st.RSSMB, err = rssMB(p2)
-	p2.Stop()
-	if err != nil {
-		return err
-	}
-	r.o.logf("scale: started with migrate_on_start in %.2f s, %.0f MB", st.Seconds, st.RSSMB)
+	err = r.loadedAndRanks(ctx, s, &st, p, first, last)
+	p.Stop()
 	s.Starts = append(s.Starts, st)
+	if err != nil {
+		return err
+	}
+	st2, p2, err := r.timedStarts(ctx, 1, "serve-scale-migrate", "ENTRAIDE_MIGRATE_ON_START=true")
+	if err != nil {
+		return err
+	}
+	p2.Stop()
+	st2.MigrateOnStart = true
+	s.Starts = append(s.Starts, st2)
 	return nil
 }
 
-// loadedAndRanks records the start of p, has every portal serve its home
-// page, records the memory again, then compares portal #1 and #N.
-func (r scaleRun) loadedAndRanks(ctx context.Context, s *Scale, p *Process, first, last string) error {
-	st := StartFigure{Portals: len(r.portals), Seconds: p.Started.Seconds()}
-	var err error
-	if st.RSSMB, err = rssMB(p); err != nil {
+// timedStarts starts the server runs times, stopping all but the last,
+// which it returns running.
+func (r scaleRun) timedStarts(ctx context.Context, runs int, logName string, more ...string) (StartFigure, *Process, error) {
+	st := StartFigure{Portals: len(r.portals)}
+	var cpus, rss []float64
+	var p *Process
+	for i := range runs {
+		var err error
+		p, err = r.start(ctx, fmt.Sprintf("%s-%d.log", logName, i+1), more...)
+		if err != nil {
+			return st, nil, err
+		}
+		cpu, err1 := processCPU(p.Pid())
+		mb, err2 := rssMB(p)
+		if err := errors.Join(err1, err2); err != nil {
+			p.Stop()
+			return st, nil, err
+		}
+		st.AllSeconds = append(st.AllSeconds, p.Started.Seconds())
+		cpus, rss = append(cpus, cpu), append(rss, mb)
+		r.o.logf("scale: started with %d portals (%s) in %.2f s, %.2f s of CPU, %.0f MB", st.Portals, strings.Join(more, " "), p.Started.Seconds(), cpu, mb)
+		if i < runs-1 {
+			p.Stop()
+		}
+	}
+	st.Seconds, st.CPUSeconds, st.RSSMB = median(st.AllSeconds), median(cpus), median(rss)
+	return st, p, nil
+}
+
+// loadedAndRanks waits for p's start-up jobs, has every portal serve its
+// home page, records the memory, then compares portal #1 and #N.
+func (r scaleRun) loadedAndRanks(ctx context.Context, s *Scale, st *StartFigure, p *Process, first, last string) error {
+	conn, err := pgx.Connect(ctx, r.o.DatabaseURL(r.dbname))
+	if err != nil {
+		return fmt.Errorf("bench: connect to follow the job queue: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	answered := time.Now()
+	began := answered.Add(-p.Started - time.Second)
+	if st.StartupJobs, st.JobsSeconds, err = waitStartupJobs(ctx, conn, began, answered); err != nil {
 		return err
 	}
-	r.o.logf("scale: started with %d portals in %.2f s, %.0f MB", st.Portals, st.Seconds, st.RSSMB)
+	r.o.logf("scale: %d start-up jobs done %.1f s after /healthz answered", st.StartupJobs, st.JobsSeconds)
 	client := NewClient(p.Addr, r.o.Concurrency)
 	defer client.Close()
 	if err := r.touchAll(ctx, client); err != nil {
@@ -363,7 +413,6 @@ func (r scaleRun) loadedAndRanks(ctx context.Context, s *Scale, p *Process, firs
 		return err
 	}
 	r.o.logf("scale: every portal served its home page: %.0f MB", st.RSSLoadedMB)
-	s.Starts = append(s.Starts, st)
 
 	for _, page := range rankPages {
 		fig, err := r.compare(ctx, client, page.name, page.path, first, last)
@@ -374,6 +423,37 @@ func (r scaleRun) loadedAndRanks(ctx context.Context, s *Scale, p *Process, firs
 		s.Ranks = append(s.Ranks, fig)
 	}
 	return nil
+}
+
+// waitStartupJobs waits until the job queue has nothing left to run, up
+// to two minutes: at start the server runs each portal's periodic jobs
+// once, a thousand portals' worth, through the same connections as the
+// pages. It returns how many jobs were queued since the server was started
+// (at began) and how long after it answered (at answered) they were done.
+func waitStartupJobs(ctx context.Context, conn *pgx.Conn, began, answered time.Time) (int, float64, error) {
+	const pending = `SELECT count(*) FILTER (WHERE state IN ('available', 'running', 'pending', 'retryable')),
+       count(*) FILTER (WHERE created_at >= $1)
+FROM entraide.river_job`
+	deadline := answered.Add(2 * time.Minute)
+	// The queue's leader is elected a moment after start; until it has
+	// queued the periodic jobs, an empty queue means nothing.
+	if wait := time.Until(answered.Add(3 * time.Second)); wait > 0 {
+		time.Sleep(wait)
+	}
+	for {
+		var left, queued int
+		if err := conn.QueryRow(ctx, pending, began).Scan(&left, &queued); err != nil {
+			return 0, 0, fmt.Errorf("bench: read the job queue: %w", err)
+		}
+		if left == 0 || time.Now().After(deadline) {
+			return queued, time.Since(answered).Seconds(), nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 func (r scaleRun) start(ctx context.Context, logName string, more ...string) (*Process, error) {
@@ -407,9 +487,13 @@ func (r scaleRun) touchAll(ctx context.Context, client *Client) error {
 	return errors.Join(append(errs, ctx.Err())...)
 }
 
+// rankRounds is how many times each portal's page is timed. Short runs,
+// many times, in the order ABBA BAAB…, so that the load of a shared
+// machine, which comes and goes, weighs on both portals alike.
+const rankRounds = 8
+
 // compare measures page on portals first and last in alternating timed
-// runs, three each, the order swapped every round so that a drift of the
-// machine weighs on both alike.
+// runs of r.o.Duration each.
 func (r scaleRun) compare(ctx context.Context, client *Client, name, path, first, last string) (RankFigure, error) {
 	scenario := func(slug string) Scenario {
 		url := "http://" + slug + ".localhost" + path
@@ -421,15 +505,14 @@ func (r scaleRun) compare(ctx context.Context, client *Client, name, path, first
 			}, nil
 		}}
 	}
-	const rounds = 3
 	samples := map[string][]Sample{}
-	for round := range rounds {
+	for round := range rankRounds {
 		order := []string{first, last}
-		if round%2 == 1 {
+		if round%4 == 1 || round%4 == 2 {
 			order = []string{last, first}
 		}
 		for _, slug := range order {
-			sm, err := Run(ctx, scenario(slug), r.o.Concurrency, time.Second/2, r.o.Duration)
+			sm, err := Run(ctx, scenario(slug), r.o.Concurrency, 200*time.Millisecond, r.o.Duration)
 			if err != nil {
 				return RankFigure{}, err
 			}
@@ -445,12 +528,14 @@ func (r scaleRun) compare(ctx context.Context, client *Client, name, path, first
 	return f, nil
 }
 
-// connMemory starts the server with db_max_conn_schemas = maxSchemas and
-// has one client ask every portal, in turn, for its home and list pages,
-// sampling the private memory of the pool's PostgreSQL backends at each
-// checkpoint. One client at a time keeps the pool at one or two
-// connections, each of which serves nearly every portal: the growth per
-// schema is then the growth of one connection.
+// connMemory starts the server with db_max_conn_schemas = maxSchemas, lets
+// its start-up jobs finish, then has one client ask every portal, in turn,
+// for its home and list pages, sampling the private memory of the pool's
+// PostgreSQL backends at each checkpoint. One request at a time goes to
+// the connection the pool handed back last, so one connection serves
+// nearly every portal: the growth per schema is that connection's. (It had
+// already run some portals' start-up jobs, whose tables it need not open
+// again, so the figure errs low.)
 func (r scaleRun) connMemory(ctx context.Context, maxSchemas int) (ConnMemoryRun, error) {
 	run := ConnMemoryRun{MaxConnSchemas: maxSchemas}
 	p, err := r.start(ctx, fmt.Sprintf("serve-connmem-%d.log", maxSchemas),
@@ -464,6 +549,12 @@ func (r scaleRun) connMemory(ctx context.Context, maxSchemas int) (ConnMemoryRun
 		return run, fmt.Errorf("bench: connect to sample backends: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	// The start-up jobs go through the same pool; they are let finish so
+	// that what grows afterwards is the pages' doing.
+	answered := time.Now()
+	if _, _, err := waitStartupJobs(ctx, conn, answered.Add(-p.Started-time.Second), answered); err != nil {
+		return run, err
+	}
 	client := NewClient(p.Addr, 1)
 	defer client.Close()
 	hc := client.HTTP()
@@ -533,6 +624,20 @@ func samplePool(ctx context.Context, conn *pgx.Conn, dbname string) (ConnMemoryP
 	return pt, pids, nil
 }
 
+// median is the middle value (the mean of the two middle ones for an even
+// count); 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 func rssMB(p *Process) (float64, error) {
 	rss, err := p.RSS()
 	return float64(rss) / (1 << 20), err
@@ -596,14 +701,22 @@ func (s Scale) Markdown(w io.Writer) error {
 	p("\n")
 
 	p("### Starting and memory\n\n")
-	p("Time from starting `entraide serve` to the first answer on `/healthz`, and its resident memory (VmRSS) then and once every portal has served its home page. With `migrate_on_start: false` (production: `entraide migrate` runs before) the server only checks that every schema is at its version; with `true` it also runs the migrator, which has nothing to apply but still looks at every portal.\n\n")
-	p("| portals | migrate_on_start | start | memory once started | memory once every portal served |\n|---|---|---|---|---|\n")
+	p("Time from starting `entraide serve` to the first answer on `/healthz` (the median of %d starts; one with `migrate_on_start`), the server's CPU time by then, and its resident memory (VmRSS) then and once its start-up jobs are done and every portal has served its home page. With `migrate_on_start: false` (production: `entraide migrate` runs before) the server only checks that every schema is at its version; with `true` it also runs the migrator, which has nothing to apply but still visits every portal. At start the job queue runs each portal's periodic jobs once.\n\n", startRuns)
+	p("| portals | migrate_on_start | start (each) | CPU by then | memory once started | start-up jobs | memory once every portal served |\n|---|---|---|---|---|---|---|\n")
 	for _, st := range s.Starts {
-		loaded := "–"
+		each := make([]string, len(st.AllSeconds))
+		for i, x := range st.AllSeconds {
+			each[i] = fmt.Sprintf("%.2f", x)
+		}
+		jobs, loaded := "–", "–"
+		if st.StartupJobs > 0 {
+			jobs = fmt.Sprintf("%d, done %.0f s after start", st.StartupJobs, st.JobsSeconds)
+		}
 		if st.RSSLoadedMB > 0 {
 			loaded = fmt.Sprintf("%.0f MB", st.RSSLoadedMB)
 		}
-		p("| %d | %t | %.2f s | %.0f MB | %s |\n", st.Portals, st.MigrateOnStart, st.Seconds, st.RSSMB, loaded)
+		p("| %d | %t | %.2f s (%s) | %.2f s | %.0f MB | %s | %s |\n", st.Portals, st.MigrateOnStart, st.Seconds, strings.Join(each, ", "),
+			st.CPUSeconds, st.RSSMB, jobs, loaded)
 	}
 	p("\n")
 
@@ -613,7 +726,7 @@ func (s Scale) Markdown(w io.Writer) error {
 	} else {
 		p("Both are empty (%s). ", s.SeedNote)
 	}
-	p("Each page was measured in three timed runs per portal, alternating, at the same concurrency; the ratio is the last portal's rate over the first's.\n\n")
+	p("Each page was measured in %d short timed runs per portal, alternating (ABBA), at the same concurrency; the ratio is the last portal's rate over the first's.\n\n", rankRounds)
 	p("| page | #1 req/s | #%d req/s | ratio | #1 p50 / p99 | #%d p50 / p99 | errors |\n|---|---|---|---|---|---|---|\n", s.Portals-3, s.Portals-3)
 	for _, r := range s.Ranks {
 		p("| %s (`%s`) | %.0f | %.0f | %.3f | %.1f / %.1f ms | %.1f / %.1f ms | %d |\n", r.Page, r.Path, r.First.RPS, r.Last.RPS, r.Ratio,
@@ -622,7 +735,7 @@ func (s Scale) Markdown(w io.Writer) error {
 	p("\n")
 
 	p("### Memory of the database connections\n\n")
-	p("PostgreSQL keeps a cache entry for every table, index and type a connection opens, once per schema, for the connection's life. One client asked every portal in turn for its home and list pages; after each number of portals served, the private memory (RssAnon) of the server's pool connections was read from /proc. With `db_max_conn_schemas` the pool closes a connection once it has served that many portals.\n\n")
+	p("PostgreSQL keeps a cache entry for every table, index and type a connection opens, once per schema, for the connection's life. Once the server's start-up jobs were done (they had already gone through the pool's connections, every portal's), one client asked every portal in turn for its home and list pages; after each number of portals served, the private memory (RssAnon) of the server's pool connections was read from /proc. With `db_max_conn_schemas` the pool closes a connection once it has served that many portals.\n\n")
 	p("| portals served |")
 	for _, run := range s.ConnMemory {
 		p(" %s: connections, largest, total |", recyclingLabel(run.MaxConnSchemas))
@@ -648,8 +761,13 @@ func (s Scale) Markdown(w io.Writer) error {
 	}
 	p("\n")
 	for _, run := range s.ConnMemory {
-		p("- %s: a connection grows by about %.0f KB per portal it serves; the largest reached %.1f MB; connections opened over the run: %d.\n",
-			recyclingLabel(run.MaxConnSchemas), run.KBPerSchema, run.MaxMB, run.Backends)
+		if run.MaxConnSchemas == 0 {
+			p("- %s: a connection grows by about %.0f KB per portal it serves, without bound: the largest reached %.1f MB.\n",
+				recyclingLabel(run.MaxConnSchemas), run.KBPerSchema, run.MaxMB)
+		} else {
+			p("- %s: no connection went over %.1f MB (%d connections seen at the samples).\n",
+				recyclingLabel(run.MaxConnSchemas), run.MaxMB, run.Backends)
+		}
 	}
 	for _, n := range s.Notes {
 		p("- %s\n", n)

@@ -21,7 +21,7 @@ import (
 //	./deploy/with-services.sh test go test -tags benchscale -run TestRunScale -timeout 30m -v ./internal/bench/
 //
 // BENCH_SCALE_SIZES=100,1000 (the default) chooses the sizes and
-// BENCH_SCALE_DURATION=3s each timed run. Results go to
+// BENCH_SCALE_DURATION=1s each timed run. Results go to
 // build/bench/scale.md and scale.json.
 func TestRunScale(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))

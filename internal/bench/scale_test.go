@@ -43,6 +43,17 @@ func TestIsBackendOf(t *testing.T) {
 	}
 }
 
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{9, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestEnvValueTakesTheLast(t *testing.T) {
 	env := []string{"A=1", "ENTRAIDE_MIGRATE_CONCURRENCY=4", "B=x=y", "ENTRAIDE_MIGRATE_CONCURRENCY=2"}
 	if got := envValue(env, "ENTRAIDE_MIGRATE_CONCURRENCY"); got != "2" {
@@ -62,7 +73,7 @@ func TestScaleTargetsAndMarkdown(t *testing.T) {
 	s := Scale{
 		Portals:    1003,
 		Migrations: []MigrateFigure{{Portals: 103, Generated: 100, Seconds: 12}, {Portals: 1003, Generated: 1000, Seconds: 130}},
-		Starts:     []StartFigure{{Portals: 1003, Seconds: 1.5, RSSMB: 100, RSSLoadedMB: 180}, {Portals: 1003, MigrateOnStart: true, Seconds: 5, RSSMB: 110}},
+		Starts:     []StartFigure{{Portals: 1003, Seconds: 1.5, AllSeconds: []float64{1.4, 1.5, 2}, RSSMB: 100, StartupJobs: 2006, JobsSeconds: 16, RSSLoadedMB: 180}, {Portals: 1003, MigrateOnStart: true, Seconds: 5, RSSMB: 110}},
 		Ranks: []RankFigure{
 			{Page: "home", Path: "/", First: Figures{RPS: 1000}, Last: Figures{RPS: 990}, Ratio: 0.99},
 			{Page: "list", Path: "/annonces", First: Figures{RPS: 500}, Last: Figures{RPS: 450}, Ratio: 0.90},
@@ -99,7 +110,8 @@ func TestScaleTargetsAndMarkdown(t *testing.T) {
 	}
 	out := b.String()
 	for _, w := range []string{"## Scale: 1003 portals", "| migrate 1003 portals from empty | under 2 min | 130 s | **missed** |",
-		"| 1000 | 1, 200.0 MB, 200.0 MB | 1, 20.0 MB, 20.0 MB |", "recycling off: a connection grows by about 203 KB", "0.900"} {
+		"| 1000 | 1, 200.0 MB, 200.0 MB | 1, 20.0 MB, 20.0 MB |", "recycling off: a connection grows by about 203 KB", "0.900",
+		"| 1003 | false | 1.50 s (1.40, 1.50, 2.00) | 0.00 s | 100 MB | 2006, done 16 s after start | 180 MB |"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("Markdown lacks %q:\n%s", w, out)
 		}
