@@ -297,8 +297,11 @@ func seedEvents(ctx context.Context, svc *services, t *tenant.Tenant, gen *bench
 			d.Recurrence, d.Interval, d.Count = events.RecurWeekly, 1, 8
 			d.Weekdays = []string{weekdayCode(day.Weekday())}
 		case 1:
-			d.Recurrence, d.Interval, d.Count = events.RecurMonthly, 1, 6
-			d.MonthWeek = min(4, 1+(day.Day()-1)/7)
+			// Monthly on the nth weekday of the first date; a fifth one
+			// does not happen every month, so such a date stays single.
+			if n := 1 + (day.Day()-1)/7; n <= 4 {
+				d.Recurrence, d.Interval, d.Count, d.MonthWeek = events.RecurMonthly, 1, 6, n
+			}
 		}
 		ev, err := svc.calendar.Create(ctx, admin, d)
 		if err != nil {

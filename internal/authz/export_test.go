@@ -1,6 +1,11 @@
 package authz
 
-import "slices"
+import (
+	"context"
+	"slices"
+
+	"github.com/entraide/entraide/internal/tenant"
+)
 
 // LoadCount is how many times a has loaded a portal's rules.
 func LoadCount(a *Authorizer) int64 { return a.loads.Load() }
@@ -15,3 +20,22 @@ func GiveManageRoles(a *Authorizer, r Role) {
 
 // NoDecisionCache makes a compute every answer, to measure that cost.
 func NoDecisionCache(a *Authorizer) { a.decisionLimit = 0 }
+
+// CasbinEnforce answers like Can, without remembering, but through
+// Casbin's own Enforce over model.conf: the reference decide must agree
+// with.
+func CasbinEnforce(ctx context.Context, a *Authorizer, userID int64, action Action, target Target) (bool, error) {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return false, ErrNoTenant
+	}
+	place, theme, err := a.objects(target)
+	if err != nil {
+		return false, err
+	}
+	c, err := a.enforcer(ctx, t)
+	if err != nil {
+		return false, err
+	}
+	return c.enf.Enforce(userSubject(userID), string(t.Slug), place, theme, string(action))
+}

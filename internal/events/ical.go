@@ -209,22 +209,42 @@ func (w *icalWriter) line(s string) {
 
 // escapeText escapes a TEXT value (RFC 5545 §3.3.11): backslash,
 // semicolon, comma and line breaks. Other control characters are dropped.
+// Every character it changes is ASCII, so it works on bytes and copies the
+// runs between them whole: a feed escapes every title and description of
+// the portal's events on each request.
 func escapeText(s string) string {
+	special := func(c byte) bool { return c == '\\' || c == ';' || c == ',' || c < 0x20 || c == 0x7f }
+	i := 0
+	for i < len(s) && !special(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	var b strings.Builder
-	for _, r := range strings.ReplaceAll(s, "\r\n", "\n") {
-		switch {
-		case r == '\\':
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
 			b.WriteString(`\\`)
-		case r == ';':
+		case c == ';':
 			b.WriteString(`\;`)
-		case r == ',':
+		case c == ',':
 			b.WriteString(`\,`)
-		case r == '\n':
+		case c == '\n':
 			b.WriteString(`\n`)
-		case r < 0x20 && r != '\t', r == 0x7f:
+		case c == '\r':
+			// CRLF is one line break; a lone CR is dropped like the
+			// other control characters.
+			if i+1 < len(s) && s[i+1] == '\n' {
+				b.WriteString(`\n`)
+				i++
+			}
+		case c < 0x20 && c != '\t', c == 0x7f:
 			// not allowed in a content line
 		default:
-			b.WriteRune(r)
+			b.WriteByte(c)
 		}
 	}
 	return b.String()

@@ -357,21 +357,31 @@ type Filter struct {
 
 // List returns one page of open, visible posts and how many match in all.
 func (s *Service) List(ctx context.Context, f Filter) ([]Post, int, error) {
-	if f.Page < 1 {
-		f.Page = 1
-	}
-	f.Query = strings.TrimSpace(f.Query)
-	if utf8.RuneCountInString(f.Query) > 200 {
-		f.Query = string([]rune(f.Query)[:200])
-	}
+	sql, args := ListQuery(f)
 	var posts []Post
 	var total int
 	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		posts, total, err = collectPosts(ctx, tx, listSQL, f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page-1)*PerPage, parseDate(f.Date))
+		posts, total, err = collectPosts(ctx, tx, sql, args...)
 		return err
 	})
 	return posts, total, err
+}
+
+// ListQuery is the SQL and arguments of one page of the public list for f.
+// The benchmark's database floor (cmd/entraide-bench) runs it too: it must
+// measure exactly what the page runs.
+func ListQuery(f Filter) (string, []any) {
+	f.Page = max(f.Page, 1)
+	f.Query = strings.TrimSpace(f.Query)
+	if utf8.RuneCountInString(f.Query) > 200 {
+		f.Query = string([]rune(f.Query)[:200])
+	}
+	sql := listSQL
+	if f.Query == "" && (f.Near == "" || f.Near == f.EPCI) {
+		sql = listNewestSQL
+	}
+	return sql, []any{f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page - 1) * PerPage, parseDate(f.Date)}
 }
 
 // Suggest returns up to limit open posts that fit p: the opposite kind, the

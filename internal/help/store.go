@@ -41,13 +41,12 @@ UPDATE posts SET kind = $3, category_code = $4, title = $5, description = $6, co
 
 	postByIDSQL = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`
 
-	// listSQL is the public list. A date keeps the posts that can happen
-	// that day: on that date, in a period that includes it, or whenever
-	// and regularly. Each filter is skipped when its parameter is empty; PostgreSQL plans every execution with the actual values, so
-	// skipped filters cost nothing. Posts of the preferred EPCI (the
-	// territory subdomain's, or the person's) come first, then the best
-	// text matches, then the newest.
-	listSQL = `
+	// listWhere is the public list's filter. A date keeps the posts that
+	// can happen that day: on that date, in a period that includes it, or
+	// whenever and regularly. Each filter is skipped when its parameter is
+	// empty; PostgreSQL plans every execution with the actual values, so
+	// skipped filters cost nothing.
+	listWhere = `
 SELECT ` + postColumns + `, count(*) OVER () AS total
   FROM posts p JOIN users u ON u.id = p.author_id
  WHERE p.status = 'ouverte' AND p.visibility = 'visible'
@@ -57,15 +56,26 @@ SELECT ` + postColumns + `, count(*) OVER () AS total
    AND ($4 = '' OR p.search @@ websearch_to_tsquery('extensions.french_unaccent', $4))
    AND ($8::date IS NULL OR p.when_kind IN ('souple', 'regulier')
         OR (p.when_kind = 'date' AND p.date_from = $8)
-        OR (p.when_kind = 'periode' AND $8 BETWEEN p.date_from AND p.date_to))
+        OR (p.when_kind = 'periode' AND $8 BETWEEN p.date_from AND p.date_to))`
+
+	// listSQL is the public list when there is a preferred EPCI ($5: the
+	// territory subdomain's, or the person's) or words: posts of the
+	// preferred EPCI first, then the best text matches, then the newest.
+	listSQL = listWhere + `
  ORDER BY (p.epci_code = $5) DESC,
           CASE WHEN $4 = '' THEN 0 ELSE ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', $4)) END DESC,
           p.created_at DESC, p.id DESC
  LIMIT $6 OFFSET $7`
 
-	// ListSQL is the public list's query, for the benchmark's database
-	// floor (cmd/entraide-bench), which must run exactly what the page runs.
-	ListSQL = listSQL
+	// listNewestSQL is the public list with neither: newest first, in the
+	// order of the posts_listed indexes, so PostgreSQL reads them in order
+	// instead of sorting every open post. $5 is not needed; it is named
+	// (always true, folded away by the planner) so that both queries take
+	// the same arguments.
+	listNewestSQL = listWhere + `
+   AND $5::text IS NOT NULL
+ ORDER BY p.created_at DESC, p.id DESC
+ LIMIT $6 OFFSET $7`
 
 	// suggestSQL finds open, visible posts of the opposite kind in the same
 	// category, by someone else, in the same EPCI ($4) or a neighbouring one

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // dates in Paris time even where the system has no zone files
 
@@ -35,7 +36,13 @@ type Bundle struct {
 	// portals holds, per portal and language, the ids of the messages the
 	// portal words itself (see SetPortalWords).
 	portals map[string]map[string]map[string]struct{}
+	// localizers keeps one Localizer per portal ("" for none) and shipped
+	// language, made on first use: every request needs one, and making it
+	// parses language tags again.
+	localizers sync.Map // localizerKey → *Localizer
 }
+
+type localizerKey struct{ portal, locale string }
 
 // Load reads the embedded message files.
 func Load() (*Bundle, error) {
@@ -73,7 +80,8 @@ func (b *Bundle) MessageIDs(locale string) []string {
 	return b.ids[locale]
 }
 
-// Localizer speaks one language for one request.
+// Localizer speaks one language. The same one serves every request in
+// that language on a portal (see For and ForPortal): never change one.
 type Localizer struct {
 	l *goi18n.Localizer
 	// Lang is the BCP 47 tag of the chosen language ("fr", "en"), for the
@@ -87,7 +95,23 @@ type Localizer struct {
 // For returns a localizer for locale, falling back to French for any
 // message the locale lacks.
 func (b *Bundle) For(locale string) *Localizer {
-	return &Localizer{l: goi18n.NewLocalizer(b.bundle, locale, Source), Lang: locale}
+	return b.localizer("", nil, locale)
+}
+
+// localizer returns the localizer of portal, which words the messages in
+// own itself, for locale, made once for a shipped language. Other values
+// (a language that is not shipped, read from an old account) get a new
+// one each time, so that what callers pass cannot grow the cache.
+func (b *Bundle) localizer(portal string, own map[string]struct{}, locale string) *Localizer {
+	if !contains(b.locales, locale) {
+		return &Localizer{l: goi18n.NewLocalizer(b.bundle, locale, Source), Lang: locale, own: own, portal: portal}
+	}
+	key := localizerKey{portal, locale}
+	if l, ok := b.localizers.Load(key); ok {
+		return l.(*Localizer)
+	}
+	l, _ := b.localizers.LoadOrStore(key, &Localizer{l: goi18n.NewLocalizer(b.bundle, locale, Source), Lang: locale, own: own, portal: portal})
+	return l.(*Localizer)
 }
 
 // T translates the message id, filling {{.Name}} placeholders from data

@@ -185,6 +185,47 @@ func TestPortalWords(t *testing.T) {
 	}
 }
 
+// Localizers are made once per portal and shipped language and shared by
+// every request; words set later replace a portal's localizers, and an
+// unknown language is answered without being kept.
+func TestLocalizersAreShared(t *testing.T) {
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := b.ForPortal("tousvoisins44", "fr")
+	if before != b.For("fr") || b.For("fr") != b.For("fr") || b.For("en") == b.For("fr") {
+		t.Fatal("a portal without words should share the platform's localizer of each language, one per language")
+	}
+	if got := before.T("post.kind.demande"); got != "Demande" {
+		t.Fatalf("before the portal's words: %q", got)
+	}
+	words := []Word{{ID: "post.kind.demande", Text: map[string]string{"fr": "Besoin", "en": "Need"}}}
+	if ps := b.SetPortalWords("tousvoisins44", words, []string{"fr", "en"}); len(ps) > 0 {
+		t.Fatalf("SetPortalWords: %v", ps)
+	}
+	after := b.ForPortal("tousvoisins44", "fr")
+	if after == before || after != b.ForPortal("tousvoisins44", "fr") {
+		t.Fatal("the portal's words should give it its own localizer, one per language")
+	}
+	if got := after.T("post.kind.demande"); got != "Besoin" {
+		t.Errorf("after the portal's words: %q", got)
+	}
+	if got := b.For("fr").T("post.kind.demande"); got != "Demande" {
+		t.Errorf("the platform's localizer took the portal's words: %q", got)
+	}
+	// A language that is not shipped: French words, nothing kept.
+	odd := b.ForPortal("tousvoisins44", "xx")
+	if odd == b.ForPortal("tousvoisins44", "xx") || odd.Lang != "xx" || odd.T("post.kind.proposition") != "Proposition" {
+		t.Errorf("unknown language: %+v, %q", odd, odd.T("post.kind.proposition"))
+	}
+	n := 0
+	b.localizers.Range(func(any, any) bool { n++; return true })
+	if n != 3 { // platform fr, en; tousvoisins44 fr
+		t.Errorf("%d localizers kept, want 3", n)
+	}
+}
+
 func TestPortalWordsProblems(t *testing.T) {
 	b, err := Load()
 	if err != nil {

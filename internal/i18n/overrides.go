@@ -144,6 +144,10 @@ func (b *Bundle) SetPortalWords(portal string, words []Word, locales []string) [
 		own[locale] = ids
 	}
 	b.portals[portal] = own
+	// Localizers made before these words must not serve them.
+	for _, locale := range b.locales {
+		b.localizers.Delete(localizerKey{portal, locale})
+	}
 	return nil
 }
 
@@ -156,11 +160,11 @@ func portalMessageID(portal, id string) string { return "portal:" + portal + ":"
 // id; any other message is the platform's (and a portal's French words
 // never show on its English pages).
 func (b *Bundle) ForPortal(portal, locale string) *Localizer {
-	l := b.For(locale)
-	if own, ok := b.portals[portal][locale]; ok {
-		l.own, l.portal = own, portal
+	own, ok := b.portals[portal][locale]
+	if !ok {
+		return b.For(locale)
 	}
-	return l
+	return b.localizer(portal, own, locale)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -35,6 +35,8 @@ Je sais que beaucoup d'entre vous aident déjà leurs propres parents ou voisins
 
 Claire`
 
+// BenchmarkCheckLongText measures the portal's rules (free services, word
+// lists) on a long post they accept: the cost of a form with a long text.
 func BenchmarkCheckLongText(b *testing.B) {
 	set := rules.New(calvados)
 	field := rules.Field{Name: "description", Text: longPost}
@@ -61,4 +63,5 @@ func BenchmarkCheckLongTextRefused(b *testing.B) {
 	for b.Loop() {
 		set.Check(field)
 	}
+	b.ReportMetric(float64(utf8.RuneCountInString(field.Text)), "chars")
 }

@@ -241,8 +241,14 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		s.renderError(c, fmt.Errorf("web: no template %q", name))
 		return
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf := s.buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			s.buffers.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		if name == "error" {
 			// The error page itself failed: fall back to plain text.
 			logger(c).Error("render error page", "error", err)
@@ -253,8 +259,14 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		s.renderError(c, fmt.Errorf("web: render %s: %w", name, err))
 		return
 	}
+	// Data writes the bytes out before it returns (through gzip when the
+	// client takes it), so the buffer may go back to the pool afterwards.
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
+
+// maxPooledBuffer is the largest page buffer kept for the next request;
+// one grown past it by an unusually long page is let go.
+const maxPooledBuffer = 1 << 20
 
 // Errors the web layer knows how to show.
 var (

@@ -5,10 +5,12 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 
 	"github.com/entraide/entraide/internal/account"
@@ -82,6 +84,10 @@ type Server struct {
 	// looks holds the themes and their parsed templates; reloading themes
 	// swaps it whole (see ReloadThemes).
 	looks atomic.Pointer[look]
+	// buffers recycles the *bytes.Buffer pages are drawn into (see
+	// render): a fresh one would grow by doubling to the page's size, a
+	// dozen allocations and twice the page in garbage on every request.
+	buffers sync.Pool
 }
 
 // New builds the engine with every route. Templates are parsed here, so a
@@ -111,6 +117,7 @@ func New(d Deps) (*Server, error) {
 	e.HandleMethodNotAllowed = false
 
 	s := &Server{Deps: d, engine: e}
+	s.buffers.New = func() any { return new(bytes.Buffer) }
 	s.looks.Store(l)
 	s.routes()
 	return s, nil
