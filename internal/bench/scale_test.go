@@ -72,6 +72,7 @@ func TestEnvValueTakesTheLast(t *testing.T) {
 func TestScaleTargetsAndMarkdown(t *testing.T) {
 	s := Scale{
 		Portals:    1003,
+		Generated:  1000,
 		Migrations: []MigrateFigure{{Portals: 103, Generated: 100, Seconds: 12}, {Portals: 1003, Generated: 1000, Seconds: 130}},
 		Starts:     []StartFigure{{Portals: 1003, Seconds: 1.5, AllSeconds: []float64{1.4, 1.5, 2}, RSSMB: 100, StartupJobs: 2006, JobsSeconds: 16, RSSLoadedMB: 180}, {Portals: 1003, MigrateOnStart: true, Seconds: 5, RSSMB: 110}},
 		Ranks: []RankFigure{
