@@ -16,10 +16,20 @@ import (
 )
 
 func dbOptions(cfg config.Config) db.Options {
-	return db.Options{URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime}
+	return db.Options{URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MaxConnLifetime: cfg.DBMaxConnLifetime,
+		MaxConnIdleTime: cfg.DBMaxConnIdleTime, MaxConnSchemas: cfg.DBMaxConnSchemas}
 }
 
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	stopProfile, err := startProfile("migrate")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfile(); err != nil {
+			fmt.Fprintln(stderr, "migrate profile:", err)
+		}
+	}()
 	var createDB bool
 	cfg, err := commonFlags("migrate", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&createDB, "create-database", false, "create the database first if it does not exist")
@@ -41,7 +51,12 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintln(stdout, "database created")
 		}
 	}
-	d, err := db.Open(ctx, dbOptions(cfg))
+	opts := dbOptions(cfg)
+	// The command's connections end with it: closing each one after it has
+	// migrated db_max_conn_schemas portals would only cost new connections
+	// (and PostgreSQL rebuilds its catalog caches for each).
+	opts.MaxConnSchemas = 0
+	d, err := db.Open(ctx, opts)
 	if err != nil {
 		return err
 	}

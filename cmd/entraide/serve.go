@@ -40,6 +40,10 @@ import (
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	stopProfile, err := startProfile("serve-start")
+	if err != nil {
+		return err
+	}
 	cfg, err := commonFlags("serve", args, stderr, nil)
 	if err != nil {
 		return err
@@ -183,6 +187,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("portal", "tenant", t.Slug, "name", t.Name, "url", fmt.Sprintf("http://%s:%s/", t.Hosts[0], port), "served", d.Servable(t.Slug))
 	}
 	log.Info("listening", "addr", ln.Addr().String())
+	if err := stopProfile(); err != nil {
+		return fmt.Errorf("start profile: %w", err)
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()

@@ -47,6 +47,10 @@ type Config struct {
 	DBMaxConns        int32         `mapstructure:"db_max_conns"`
 	DBMaxConnLifetime time.Duration `mapstructure:"db_max_conn_lifetime"`
 	DBMaxConnIdleTime time.Duration `mapstructure:"db_max_conn_idle_time"`
+	// DBMaxConnSchemas closes a pooled connection once it has served this
+	// many distinct portal schemas; 0 turns it off. PostgreSQL caches every
+	// table a connection opens, once per schema, for the connection's life.
+	DBMaxConnSchemas int `mapstructure:"db_max_conn_schemas"`
 
 	// RateLimitPerMinute is how many requests one address may make to one
 	// portal per minute before getting 429.
@@ -107,8 +111,11 @@ func Defaults() Config {
 		// Connections are recycled so that PostgreSQL's per-backend catalog
 		// cache, which grows with every schema a connection touches, stays
 		// bounded when one deployment serves hundreds of portals.
-		DBMaxConnLifetime:  10 * time.Minute,
-		DBMaxConnIdleTime:  2 * time.Minute,
+		DBMaxConnLifetime: 10 * time.Minute,
+		DBMaxConnIdleTime: 2 * time.Minute,
+		// Age alone does not bound that cache: a busy connection can serve
+		// a thousand portals in a minute. See internal/db/recycle.go.
+		DBMaxConnSchemas:   100,
 		RateLimitPerMinute: 600,
 		MailFrom:           "entraide@localhost",
 		PublicScheme:       "https",
@@ -199,6 +206,9 @@ func (c Config) Validate() error {
 	}
 	if c.DBMaxConnLifetime <= 0 {
 		errs = append(errs, errors.New("db_max_conn_lifetime: must be positive, so connections are recycled"))
+	}
+	if c.DBMaxConnSchemas < 0 {
+		errs = append(errs, fmt.Errorf("db_max_conn_schemas: must be 0 (off) or more (got %d)", c.DBMaxConnSchemas))
 	}
 	if c.PprofAddr != "" {
 		host, _, err := net.SplitHostPort(c.PprofAddr)

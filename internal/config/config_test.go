@@ -17,7 +17,7 @@ var settingVars = []string{
 	"ENTRAIDE_HTTP_ADDR", "ENTRAIDE_DATABASE_URL", "ENTRAIDE_REDIS_URL", "ENTRAIDE_REDIS_PREFIX",
 	"ENTRAIDE_TENANTS_DIR", "ENTRAIDE_THEMES_DIR", "ENTRAIDE_TRUSTED_PROXIES",
 	"ENTRAIDE_MIGRATE_ON_START", "ENTRAIDE_MIGRATE_CONCURRENCY",
-	"ENTRAIDE_DB_MAX_CONNS", "ENTRAIDE_DB_MAX_CONN_LIFETIME", "ENTRAIDE_DB_MAX_CONN_IDLE_TIME",
+	"ENTRAIDE_DB_MAX_CONNS", "ENTRAIDE_DB_MAX_CONN_LIFETIME", "ENTRAIDE_DB_MAX_CONN_IDLE_TIME", "ENTRAIDE_DB_MAX_CONN_SCHEMAS",
 	"ENTRAIDE_RATE_LIMIT_PER_MINUTE", "ENTRAIDE_SHUTDOWN_TIMEOUT",
 	"ENTRAIDE_LOG_LEVEL", "ENTRAIDE_LOG_FORMAT", "ENTRAIDE_DEV", "ENTRAIDE_SECRET_KEY", "ENTRAIDE_PUBLIC_SCHEME", "ENTRAIDE_PUBLIC_PORT",
 	"ENTRAIDE_SMTP_URL", "ENTRAIDE_MAIL_FROM", "ENTRAIDE_OUTBOX_DIR",
@@ -78,6 +78,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"DBMaxConns", c.DBMaxConns, d.DBMaxConns},
 		{"DBMaxConnLifetime", c.DBMaxConnLifetime, d.DBMaxConnLifetime},
 		{"DBMaxConnIdleTime", c.DBMaxConnIdleTime, d.DBMaxConnIdleTime},
+		{"DBMaxConnSchemas", c.DBMaxConnSchemas, d.DBMaxConnSchemas},
 		{"RateLimitPerMinute", c.RateLimitPerMinute, d.RateLimitPerMinute},
 		{"ShutdownTimeout", c.ShutdownTimeout, d.ShutdownTimeout},
 		{"LogLevel", c.LogLevel, "info"},
@@ -134,6 +135,7 @@ func TestLoadEnvOverrides(t *testing.T) {
 	t.Setenv("ENTRAIDE_TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1")
 	t.Setenv("ENTRAIDE_MIGRATE_ON_START", "false")
 	t.Setenv("ENTRAIDE_DB_MAX_CONNS", "32")
+	t.Setenv("ENTRAIDE_DB_MAX_CONN_SCHEMAS", "0")
 	t.Setenv("ENTRAIDE_SMTP_URL", "smtps://mailer:s3cr%2Ft@smtp.example.org:465")
 	t.Setenv("ENTRAIDE_MAIL_FROM", "ne-pas-repondre@entraide.example.org")
 	t.Setenv("ENTRAIDE_OUTBOX_DIR", "/tmp/outbox")
@@ -156,6 +158,9 @@ func TestLoadEnvOverrides(t *testing.T) {
 	}
 	if c.DBMaxConns != 32 {
 		t.Errorf("DBMaxConns = %d, want 32", c.DBMaxConns)
+	}
+	if c.DBMaxConnSchemas != 0 {
+		t.Errorf("DBMaxConnSchemas = %d, want 0 (off)", c.DBMaxConnSchemas)
 	}
 	if c.SMTPURL != "smtps://mailer:s3cr%2Ft@smtp.example.org:465" {
 		t.Errorf("SMTPURL = %q, want the environment's", c.SMTPURL)
@@ -332,6 +337,7 @@ func TestValidate(t *testing.T) {
 		{"public_port out of range", func(c *config.Config) { c.PublicPort = 70000 }, "public_port"},
 		{"db_max_conns 1", func(c *config.Config) { c.DBMaxConns = 1 }, "db_max_conns"},
 		{"db_max_conn_lifetime 0", func(c *config.Config) { c.DBMaxConnLifetime = 0 }, "db_max_conn_lifetime"},
+		{"db_max_conn_schemas negative", func(c *config.Config) { c.DBMaxConnSchemas = -1 }, "db_max_conn_schemas"},
 		{"rate_limit_per_minute 0", func(c *config.Config) { c.RateLimitPerMinute = 0 }, "rate_limit_per_minute"},
 		{"empty http_addr", func(c *config.Config) { c.HTTPAddr = "" }, "http_addr"},
 		{"empty database_url", func(c *config.Config) { c.DatabaseURL = "" }, "database_url"},

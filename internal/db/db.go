@@ -39,6 +39,10 @@ type Options struct {
 	MaxConns        int32
 	MaxConnLifetime time.Duration
 	MaxConnIdleTime time.Duration
+	// MaxConnSchemas closes a connection, when it is handed back to the
+	// pool, once it has pinned this many distinct schemas, which bounds
+	// PostgreSQL's per-connection caches (see recycle.go). 0: never.
+	MaxConnSchemas int
 }
 
 // DB is the pool plus the set of portals whose schema may be served.
@@ -47,6 +51,9 @@ type DB struct {
 	// servable holds the slugs whose schema is up to date. It is replaced
 	// whole (copy on write) after migrations, never mutated.
 	servable atomic.Pointer[map[tenant.Slug]struct{}]
+	// recycled counts the connections closed for having pinned
+	// MaxConnSchemas schemas.
+	recycled atomic.Int64
 }
 
 // Open connects and checks that the database answers.
@@ -61,11 +68,15 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	// per-connection cache keyed on SQL text that could carry one schema's
 	// statement (or type OIDs) into another's. See README, "Database".
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	d := &DB{}
+	if o.MaxConnSchemas > 0 {
+		cfg.AfterRelease = keepAfterRelease(o.MaxConnSchemas, func() { d.recycled.Add(1) })
+	}
 	pool, err := connect(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{pool: pool}
+	d.pool = pool
 	empty := map[tenant.Slug]struct{}{}
 	d.servable.Store(&empty)
 	return d, nil
@@ -79,6 +90,9 @@ func OpenQueuePool(ctx context.Context, o Options) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Named apart so that an operator (or the benchmark) looking at
+	// pg_stat_activity tells the queue's connections from the portals'.
+	cfg.ConnConfig.RuntimeParams["application_name"] = "entraide-jobs"
 	return connect(ctx, cfg)
 }
 
@@ -190,6 +204,9 @@ func InSchema(ctx context.Context, b Beginner, opts pgx.TxOptions, schema string
 			_ = tx.Rollback(ctx)
 		}
 	}()
+	// Counted once pinned, whatever happens next: the backend may already
+	// have cached the schema's tables.
+	notePinned(tx.Conn(), schema)
 	if err = fn(tx); err != nil {
 		return err
 	}

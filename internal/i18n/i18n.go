@@ -31,12 +31,11 @@ type Bundle struct {
 	bundle  *goi18n.Bundle
 	locales []string
 	ids     map[string][]string // message ids per locale
-	files   []string            // the message files, for portal overlays
 	// source holds the French messages, to check portals' words against.
 	source map[string]*goi18n.Message
-	// portals holds, per portal, a bundle with the portal's own words on
-	// top of the shipped messages (see SetPortalWords).
-	portals map[string]*goi18n.Bundle
+	// portals holds, per portal and language, the ids of the messages the
+	// portal words itself (see SetPortalWords).
+	portals map[string]map[string]map[string]struct{}
 	// localizers keeps one Localizer per portal ("" for none) and shipped
 	// language, made on first use: every request needs one, and making it
 	// parses language tags again.
@@ -53,8 +52,8 @@ func Load() (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("i18n: list message files: %w", err)
 	}
-	out := &Bundle{bundle: b, ids: map[string][]string{}, files: files,
-		source: map[string]*goi18n.Message{}, portals: map[string]*goi18n.Bundle{}}
+	out := &Bundle{bundle: b, ids: map[string][]string{},
+		source: map[string]*goi18n.Message{}, portals: map[string]map[string]map[string]struct{}{}}
 	for _, f := range files {
 		mf, err := b.LoadMessageFileFS(localeFS, f)
 		if err != nil {
@@ -88,27 +87,30 @@ type Localizer struct {
 	// Lang is the BCP 47 tag of the chosen language ("fr", "en"), for the
 	// page's lang attribute and for picking configured texts.
 	Lang string
+	// own holds the ids of the messages that portal words itself in Lang.
+	own    map[string]struct{}
+	portal string
 }
 
 // For returns a localizer for locale, falling back to French for any
 // message the locale lacks.
 func (b *Bundle) For(locale string) *Localizer {
-	return b.localizer("", b.bundle, locale)
+	return b.localizer("", nil, locale)
 }
 
-// localizer returns the localizer of portal (its bundle gb) for locale,
-// made once for a shipped language. Other values (a language that is not
-// shipped, read from an old account) get a new one each time, so that
-// what callers pass cannot grow the cache.
-func (b *Bundle) localizer(portal string, gb *goi18n.Bundle, locale string) *Localizer {
+// localizer returns the localizer of portal, which words the messages in
+// own itself, for locale, made once for a shipped language. Other values
+// (a language that is not shipped, read from an old account) get a new
+// one each time, so that what callers pass cannot grow the cache.
+func (b *Bundle) localizer(portal string, own map[string]struct{}, locale string) *Localizer {
 	if !contains(b.locales, locale) {
-		return &Localizer{l: goi18n.NewLocalizer(gb, locale, Source), Lang: locale}
+		return &Localizer{l: goi18n.NewLocalizer(b.bundle, locale, Source), Lang: locale, own: own, portal: portal}
 	}
 	key := localizerKey{portal, locale}
 	if l, ok := b.localizers.Load(key); ok {
 		return l.(*Localizer)
 	}
-	l, _ := b.localizers.LoadOrStore(key, &Localizer{l: goi18n.NewLocalizer(gb, locale, Source), Lang: locale})
+	l, _ := b.localizers.LoadOrStore(key, &Localizer{l: goi18n.NewLocalizer(b.bundle, locale, Source), Lang: locale, own: own, portal: portal})
 	return l.(*Localizer)
 }
 
@@ -136,7 +138,11 @@ func (l *Localizer) translate(id string, count any, pairs []any) string {
 		// written as the language writes numbers ("1 234", "1,234").
 		data["Count"] = l.Number(n)
 	}
-	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
+	key := id
+	if _, ok := l.own[id]; ok {
+		key = portalMessageID(l.portal, id)
+	}
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
 	if err != nil {
 		return id
 	}

@@ -147,6 +147,11 @@ func TestPortalWords(t *testing.T) {
 	if ps := b.SetPortalWords("tousvoisins44", words, []string{"fr", "en"}); len(ps) > 0 {
 		t.Fatalf("SetPortalWords: %v", ps)
 	}
+	// Another portal words the same message its own way: each keeps its own.
+	other := []Word{{ID: "post.kind.demande", Text: map[string]string{"fr": "Appel"}}}
+	if ps := b.SetPortalWords("lozere", other, []string{"fr"}); len(ps) > 0 {
+		t.Fatalf("SetPortalWords: %v", ps)
+	}
 	tests := []struct {
 		portal, lang, id string
 		count            int
@@ -161,6 +166,8 @@ func TestPortalWords(t *testing.T) {
 		// Other portals keep the platform's words.
 		{"calvados", "fr", "post.kind.demande", -1, "Demande"},
 		{"tousvoisins44", "fr", "post.kind.proposition", -1, "Proposition"},
+		{"lozere", "fr", "post.kind.demande", -1, "Appel"},
+		{"lozere", "en", "post.kind.demande", -1, "Request"},
 	}
 	for _, tc := range tests {
 		l := b.ForPortal(tc.portal, tc.lang)
@@ -171,6 +178,10 @@ func TestPortalWords(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s %s %s = %q, want %q", tc.portal, tc.lang, tc.id, got, tc.want)
 		}
+	}
+	// The platform's own localizer still speaks the platform's words.
+	if got := b.For("fr").T("post.kind.demande"); got != "Demande" {
+		t.Errorf("platform localizer after portal words = %q, want Demande", got)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"text/template"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
-	"github.com/pelletier/go-toml/v2"
 	"golang.org/x/text/language"
 )
 
@@ -126,16 +125,25 @@ func (b *Bundle) SetPortalWords(portal string, words []Word, locales []string) [
 	if len(problems) > 0 || len(words) == 0 {
 		return problems
 	}
-	overlay, err := b.newGoBundle()
-	if err != nil {
-		return []WordProblem{{"words", err.Error()}}
-	}
+	// The portal's words join the shipped bundle under ids of their own,
+	// so a portal costs the few messages it words, not a copy of every
+	// message (a thousand portals would hold a thousand copies).
+	own := map[string]map[string]struct{}{}
 	for locale, msgs := range byLocale {
-		if err := overlay.AddMessages(language.Make(locale), msgs...); err != nil {
+		keyed := make([]*goi18n.Message, len(msgs))
+		ids := map[string]struct{}{}
+		for i, m := range msgs {
+			k := *m
+			k.ID = portalMessageID(portal, m.ID)
+			keyed[i] = &k
+			ids[m.ID] = struct{}{}
+		}
+		if err := b.bundle.AddMessages(language.Make(locale), keyed...); err != nil {
 			return []WordProblem{{"words", err.Error()}}
 		}
+		own[locale] = ids
 	}
-	b.portals[portal] = overlay
+	b.portals[portal] = own
 	// Localizers made before these words must not serve them.
 	for _, locale := range b.locales {
 		b.localizers.Delete(localizerKey{portal, locale})
@@ -143,24 +151,20 @@ func (b *Bundle) SetPortalWords(portal string, words []Word, locales []string) [
 	return nil
 }
 
-// ForPortal is For with the portal's own words, if it has any.
-func (b *Bundle) ForPortal(portal, locale string) *Localizer {
-	if overlay, ok := b.portals[portal]; ok {
-		return b.localizer(portal, overlay, locale)
-	}
-	return b.For(locale)
-}
+// portalMessageID is the id under which a portal's wording of message id
+// is kept in the bundle. Shipped ids never contain a colon.
+func portalMessageID(portal, id string) string { return "portal:" + portal + ":" + id }
 
-// newGoBundle loads the shipped message files into a new go-i18n bundle.
-func (b *Bundle) newGoBundle() (*goi18n.Bundle, error) {
-	gb := goi18n.NewBundle(language.French)
-	gb.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	for _, f := range b.files {
-		if _, err := gb.LoadMessageFileFS(localeFS, f); err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", f, err)
-		}
+// ForPortal is For with the portal's own words, if it has any. A message
+// the portal words in the chosen language is looked up under the portal's
+// id; any other message is the platform's (and a portal's French words
+// never show on its English pages).
+func (b *Bundle) ForPortal(portal, locale string) *Localizer {
+	own, ok := b.portals[portal][locale]
+	if !ok {
+		return b.For(locale)
 	}
-	return gb, nil
+	return b.localizer(portal, own, locale)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
