@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -24,13 +25,14 @@ type Process struct {
 	cmd     *exec.Cmd
 	exited  chan error
 	logPath string
+	stop    sync.Once
 }
 
 // Start runs bin with args and env on a free loopback port (given to the
 // command as ENTRAIDE_HTTP_ADDR) and waits until GET /healthz answers 200,
 // or until timeout. Its output goes to logPath.
 func Start(ctx context.Context, bin string, args, env []string, logPath string, timeout time.Duration) (*Process, error) {
-	addr, err := freeAddr()
+	addr, err := FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -84,15 +86,17 @@ func (p *Process) Pid() int { return p.cmd.Process.Pid }
 func (p *Process) RSS() (int64, error) { return ProcStatus(p.Pid(), "VmRSS") }
 
 // Stop asks the server to shut down (SIGTERM) and waits up to 20 s for it
-// to go, then kills it.
+// to go, then kills it. Calling it again does nothing.
 func (p *Process) Stop() {
-	_ = syscall.Kill(p.Pid(), syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(20 * time.Second):
-		p.kill()
-		<-p.exited
-	}
+	p.stop.Do(func() {
+		_ = syscall.Kill(p.Pid(), syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(20 * time.Second):
+			p.kill()
+			<-p.exited
+		}
+	})
 }
 
 func (p *Process) kill() { _ = syscall.Kill(p.Pid(), syscall.SIGKILL) }
@@ -123,7 +127,8 @@ func ProcStatus(pid int, field string) (int64, error) {
 	return 0, fmt.Errorf("bench: /proc/%d/status has no %s", pid, field)
 }
 
-func freeAddr() (string, error) {
+// FreeAddr is a loopback address with a port nobody listens on.
+func FreeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err

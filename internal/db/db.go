@@ -5,7 +5,7 @@
 // tables (portal registry, migration bookkeeping, job queue) live in the
 // schema "entraide". Code never names a schema: Tx reads the portal from the
 // context and sets search_path for that transaction only, with
-// set_config('search_path', …, true). A session-level SET would stay on the
+// SET LOCAL search_path, sent with its BEGIN. A session-level SET would stay on the
 // pooled connection and leak into the next borrower, who may be another portal.
 package db
 

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/entraide/entraide/internal/bench"
+)
+
+// checks compares the run with the targets for the pages; the
+// scale and micro-benchmark targets are checked by their own code.
+func checks(r *bench.Report) []bench.Check {
+	var out []bench.Check
+	top := slices.Max(r.Settings.Concurrency)
+	best := map[string]float64{}
+	for _, p := range r.Pages {
+		best[p.Scenario] = max(best[p.Scenario], p.RPS)
+		if p.Concurrency != top || p.Floor == "" || p.Floor == floorStatic {
+			continue
+		}
+		out = append(out,
+			bench.Check{What: p.Scenario + ": share of its database floor", Target: ">= 0.70",
+				Measured: fmt.Sprintf("%.2f at %d clients", p.Ratio, top), Met: p.Ratio >= 0.7},
+			bench.Check{What: p.Scenario + ": p99", Target: fmt.Sprintf("< 50 ms at %d clients", top),
+				Measured: fmt.Sprintf("%.1f ms", p.P99ms), Met: p.P99ms < 50 && p.Errors == 0})
+	}
+	for _, x := range []struct {
+		name string
+		rps  float64
+	}{{"Accueil du portail", 2000}, {"Liste filtrée (thème + EPCI)", 2000}, {"Recherche plein texte", 1000}} {
+		out = append(out, bench.Check{What: x.name + ": requests per second", Target: fmt.Sprintf("> %.0f", x.rps),
+			Measured: fmt.Sprintf("%.0f (best level)", best[x.name]), Met: best[x.name] > x.rps})
+	}
+	if r.Scale != nil {
+		out = append(out, r.Scale.Checks()...)
+	}
+	for _, m := range r.Micro {
+		if c, ok := m.Check(); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,508 @@
+// Command entraide-bench measures how fast and how far one deployment goes
+// (`make bench`). It seeds its own database through the real services,
+// starts the real server and two floors in their own processes, drives
+// them over loopback at fixed concurrency, runs the scale measurements and
+// the micro-benchmarks, and writes build/bench/results.{md,json}.
+//
+//	entraide-bench [-tenants 100] [-posts 10000] ...   the whole benchmark
+//	entraide-bench floor ...                           a floor server (started by the benchmark)
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/entraide/entraide/internal/bench"
+	"github.com/entraide/entraide/internal/db"
+	"github.com/jackc/pgx/v5"
+	goredis "github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+)
+
+// options are the benchmark's flags.
+type options struct {
+	tenants, people, posts, events, conversations, searchPosts int
+	concurrency                                                []int
+	rounds                                                     int
+	duration, warmup                                           time.Duration
+	out, bin, pgURL, redisURL                                  string
+	reseed, skipScale, skipMicro, profile                      bool
+	pprofAddr                                                  string
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		if err := floorCmd(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "entraide-bench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "entraide-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("entraide-bench", flag.ContinueOnError)
+	fs.IntVar(&o.tenants, "tenants", 100, "generated portals, besides the 3 demo ones (1000 for the large run)")
+	fs.IntVar(&o.people, "people", 2000, "people per portal")
+	fs.IntVar(&o.posts, "posts", 10000, "help posts per portal")
+	fs.IntVar(&o.searchPosts, "search-posts", 100000, "help posts of the portal the search is measured on (tousvoisins44)")
+	fs.IntVar(&o.events, "events", 300, "events per portal")
+	fs.IntVar(&o.conversations, "conversations", 1000, "conversations per portal (three messages each)")
+	conc := fs.String("concurrency", "1,8,32", "concurrent clients, comma-separated levels")
+	fs.IntVar(&o.rounds, "rounds", 3, "runs of each scenario at each level, alternating with the others")
+	fs.DurationVar(&o.duration, "duration", 4*time.Second, "measured time of one run")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each run")
+	fs.StringVar(&o.out, "out", "build/bench", "where the results (and generated portal files) go")
+	fs.StringVar(&o.bin, "bin", "bin/entraide", "the server binary")
+	fs.StringVar(&o.pgURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a URL of the PostgreSQL server (its database name is replaced)")
+	fs.StringVar(&o.redisURL, "redis-url", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
+	fs.BoolVar(&o.reseed, "reseed", false, "seed a new database even if the last run's matches")
+	fs.BoolVar(&o.skipScale, "skip-scale", false, "skip the scale figures (1,000 portals)")
+	fs.BoolVar(&o.skipMicro, "skip-micro", false, "skip the micro-benchmarks")
+	fs.BoolVar(&o.profile, "profile", false, "save a CPU profile of the server during each page's first run at the top level, in build/bench/profiles/")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	for _, s := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("-concurrency: %q is not a number of clients", s)
+		}
+		o.concurrency = append(o.concurrency, n)
+	}
+	return o, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(ctx context.Context, args []string) error {
+	o, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", a...) }
+	report := &bench.Report{Date: time.Now().Format("2006-01-02 15:04"), Machine: bench.ReadMachine(),
+		Settings: bench.Settings{Portals: o.tenants + 3, People: o.people, Posts: o.posts, SearchPosts: o.searchPosts,
+			Events: o.events, Conversations: o.conversations, Concurrency: o.concurrency, Rounds: o.rounds,
+			Seconds: o.duration.Seconds()}}
+
+	// The portals and their database, seeded once per set of parameters.
+	portals, err := bench.WritePortals("tenants", filepath.Join(o.out, "tenants"), o.tenants)
+	if err != nil {
+		return err
+	}
+	dbURL, err := withDatabase(o.pgURL, fmt.Sprintf("entraide_bench_%d", o.tenants))
+	if err != nil {
+		return err
+	}
+	if err := prepareDatabase(ctx, o, dbURL, portals, logf); err != nil {
+		return err
+	}
+
+	if !o.skipMicro {
+		// First, on a quiet machine: the servers are not started yet.
+		logf("micro-benchmarks")
+		report.Micro, err = bench.RunMicro(ctx, "go", ".", testEnv(o), os.Stderr)
+		if err != nil {
+			return err
+		}
+	}
+
+	secret := make([]byte, 24)
+	rand.Read(secret)
+	serverEnv := []string{"DATABASE_URL=" + dbURL, "REDIS_URL=" + o.redisURL,
+		"ENTRAIDE_TENANTS_DIR=" + filepath.Join(o.out, "tenants"), "ENTRAIDE_SECRET_KEY=" + hex.EncodeToString(secret),
+		// Every request comes from 127.0.0.1: the per-address limit would
+		// answer 429 to the load generator. The limiter still runs.
+		"ENTRAIDE_RATE_LIMIT_PER_MINUTE=1000000000",
+		"ENTRAIDE_MIGRATE_ON_START=false", "ENTRAIDE_LOG_LEVEL=warn", "ENTRAIDE_PUBLIC_SCHEME=http",
+		"ENTRAIDE_OUTBOX_DIR=" + filepath.Join(o.out, "outbox"), "ENTRAIDE_DEV=false"}
+	if o.profile {
+		if o.pprofAddr, err = bench.FreeAddr(); err != nil {
+			return err
+		}
+		serverEnv = append(serverEnv, "ENTRAIDE_PPROF_ADDR="+o.pprofAddr)
+	}
+	report.Settings.Notes = append(report.Settings.Notes,
+		"The server runs as in production (no dev mode, Redis for sessions and limits, log level warn: no access log line per request); the per-address rate limit is raised so that the load generator, all on 127.0.0.1, is not refused; the limiter still counts every request in Redis.",
+		"Emails of the POST scenario go to the outbox directory (no SMTP server here), through the job queue as in production.")
+
+	server, err := bench.Start(ctx, o.bin, []string{"serve"}, serverEnv, filepath.Join(o.out, "server.log"), time.Minute)
+	if err != nil {
+		return err
+	}
+	defer server.Stop()
+	logf("server up on %s in %s", server.Addr, server.Started.Round(time.Millisecond))
+
+	t, err := findTarget(ctx, dbURL, portals)
+	if err != nil {
+		return err
+	}
+	client := bench.NewClient(server.Addr, 64)
+	defer client.Close()
+
+	// The static floor serves the list page as the real server renders it.
+	listPage, err := bench.Get(ctx, client.HTTP(), "http://"+t.portal+"/annonces?categorie="+t.category+"&territoire="+t.epci, 200)
+	if err != nil {
+		return err
+	}
+	pagePath := filepath.Join(o.out, "floor-page.html")
+	if err := os.WriteFile(pagePath, listPage, 0o644); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	floor, err := bench.Start(ctx, self, []string{"floor", "-database-url", dbURL, "-page", pagePath,
+		"-schemas", "tenant_" + slugOf(t.portal) + ",tenant_" + slugOf(t.searched)}, nil, filepath.Join(o.out, "floor.log"), time.Minute)
+	if err != nil {
+		return err
+	}
+	defer floor.Stop()
+
+	list := scenarios(client, floor.Addr, t)
+	report.Pages, err = measure(ctx, o, list, logf)
+	if err != nil {
+		return err
+	}
+	rss, _ := server.RSS()
+	report.Settings.Notes = append(report.Settings.Notes, fmt.Sprintf("The server's resident memory after the page runs: %d MB (%d portals).", rss>>20, len(portals)))
+	floor.Stop()
+	server.Stop()
+
+	if !o.skipScale {
+		logf("scale figures")
+		s, err := bench.RunScale(ctx, bench.ScaleOptions{Bin: o.bin, TenantsSrc: "tenants", WorkDir: filepath.Join(o.out, "scale"),
+			DatabaseURL: func(name string) string { u, _ := withDatabase(o.pgURL, name); return u },
+			Env: []string{"REDIS_URL=" + o.redisURL, "ENTRAIDE_SECRET_KEY=" + hex.EncodeToString(secret),
+				"ENTRAIDE_RATE_LIMIT_PER_MINUTE=1000000000", "ENTRAIDE_LOG_LEVEL=warn", "ENTRAIDE_PUBLIC_SCHEME=http",
+				"ENTRAIDE_OUTBOX_DIR=" + filepath.Join(o.out, "scale", "outbox")},
+			Sizes: []int{100, 1000}, Concurrency: 8, Log: os.Stderr})
+		if err != nil {
+			return err
+		}
+		report.Scale = &s
+	}
+	report.Machine.PostgreSQL, report.Machine.Redis = versions(ctx, dbURL, o.redisURL)
+	if conn, err := pgx.Connect(ctx, dbURL); err == nil {
+		var buffers string
+		if conn.QueryRow(ctx, "SHOW shared_buffers").Scan(&buffers) == nil {
+			report.Settings.Notes = append(report.Settings.Notes, fmt.Sprintf(
+				"PostgreSQL runs as installed (shared_buffers %s): the seeded portals do not fit in its buffers, and pages read from the system's file cache.", buffers))
+		}
+		conn.Close(ctx)
+	}
+	report.Checks = checks(report)
+	if err := report.Write(o.out); err != nil {
+		return err
+	}
+	logf("results in %s", filepath.Join(o.out, "results.md"))
+	return nil
+}
+
+// measure runs every scenario at every concurrency, rounds times, each
+// round in another order, and summarizes them with their floors.
+func measure(ctx context.Context, o options, list []measured, logf func(string, ...any)) ([]bench.Page, error) {
+	type key struct {
+		name string
+		conc int
+	}
+	samples := map[key][]bench.Sample{}
+	for round := range o.rounds {
+		for _, conc := range o.concurrency {
+			order := slices.Clone(list)
+			// Rotate, and reverse every other round: no scenario always
+			// follows the same one.
+			k := (round * 3) % len(order)
+			order = append(order[k:], order[:k]...)
+			if round%2 == 1 {
+				slices.Reverse(order)
+			}
+			for _, m := range order {
+				var profiled chan error
+				if o.profile && round == 0 && conc == slices.Max(o.concurrency) && m.floor != "" {
+					profiled = make(chan error, 1)
+					go func() { profiled <- saveProfile(ctx, o, m.Name) }()
+				}
+				s, err := bench.Run(ctx, m.Scenario, conc, o.warmup, o.duration)
+				if profiled != nil {
+					if perr := <-profiled; perr != nil {
+						return nil, perr
+					}
+				}
+				if err != nil {
+					return nil, err
+				}
+				logf("round %d, %2d clients: %-45s %7.0f req/s, p99 %6.2f ms, %d errors", round+1, conc, m.Name,
+					float64(s.Requests)/s.Elapsed.Seconds(), msOf(s), s.Errors)
+				samples[key{m.Name, conc}] = append(samples[key{m.Name, conc}], s)
+			}
+		}
+	}
+	var pages []bench.Page
+	for _, conc := range o.concurrency {
+		for _, m := range list {
+			p := bench.Page{Figures: bench.Summarize(m.Name, conc, samples[key{m.Name, conc}])}
+			if m.floor != "" {
+				f := bench.Summarize(m.floor, conc, samples[key{m.floor, conc}])
+				p.Floor, p.FloorRPS = m.floor, f.RPS
+				if f.RPS > 0 {
+					p.Ratio = p.RPS / f.RPS
+				}
+			}
+			pages = append(pages, p)
+		}
+	}
+	return pages, nil
+}
+
+// saveProfile records the server's CPU for the measured part of a run.
+func saveProfile(ctx context.Context, o options, name string) error {
+	select {
+	case <-time.After(o.warmup):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	secs := max(1, int(o.duration.Seconds()))
+	hc := &http.Client{Timeout: time.Duration(secs+10) * time.Second}
+	body, err := bench.Get(ctx, hc, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", o.pprofAddr, secs), http.StatusOK)
+	if err != nil {
+		return fmt.Errorf("profile of %s: %w", name, err)
+	}
+	dir := filepath.Join(o.out, "profiles")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	file := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, name)
+	return os.WriteFile(filepath.Join(dir, file+".pprof"), body, 0o644)
+}
+
+func msOf(s bench.Sample) float64 {
+	return bench.Summarize("", 0, []bench.Sample{s}).P99ms
+}
+
+func slugOf(host string) string { return strings.TrimSuffix(host, ".localhost") }
+
+// withDatabase replaces the database name of a PostgreSQL URL.
+func withDatabase(raw, name string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("database URL %q: want postgres://…", raw)
+	}
+	u.Path = "/" + name
+	if u.RawQuery == "" {
+		u.RawQuery = "sslmode=disable"
+	}
+	return u.String(), nil
+}
+
+// seedManifest records what the bench database was seeded with; a run with
+// the same parameters reuses it, migrated to the latest schema (seeding 100
+// portals takes a quarter of an hour or more).
+type seedManifest struct {
+	Version       int `json:"version"`
+	Tenants       int `json:"tenants"`
+	People        int `json:"people"`
+	Posts         int `json:"posts"`
+	SearchPosts   int `json:"search_posts"`
+	Events        int `json:"events"`
+	Conversations int `json:"conversations"`
+}
+
+// searchedSlug is the demo portal with the most posts, where the search is
+// measured.
+const searchedSlug = "tousvoisins44"
+
+// seedVersion changes when what seed makes changes.
+const seedVersion = 1
+
+func prepareDatabase(ctx context.Context, o options, dbURL string, portals []bench.Portal, logf func(string, ...any)) error {
+	want := seedManifest{Version: seedVersion, Tenants: o.tenants, People: o.people, Posts: o.posts,
+		SearchPosts: o.searchPosts, Events: o.events, Conversations: o.conversations}
+	manifestPath := filepath.Join(o.out, fmt.Sprintf("seed-%d.json", o.tenants))
+	if !o.reseed {
+		var have seedManifest
+		if b, err := os.ReadFile(manifestPath); err == nil && json.Unmarshal(b, &have) == nil && have == want && databaseExists(ctx, dbURL) {
+			logf("reusing the seeded database (%s); -reseed to seed a new one", manifestPath)
+			// Migrations written since apply to the seeded data, as they
+			// would to a live deployment's.
+			return runBin(ctx, o.bin, []string{"DATABASE_URL=" + dbURL, "ENTRAIDE_TENANTS_DIR=" + filepath.Join(o.out, "tenants"),
+				"ENTRAIDE_LOG_LEVEL=warn"}, "migrate")
+		}
+	}
+	os.Remove(manifestPath)
+	if err := db.DropDatabase(ctx, dbURL); err != nil {
+		return err
+	}
+	// Seeding does not wait for each commit to reach the disk
+	// (synchronous_commit=off, for these connections only): the seeded
+	// data is thrown away anyway. The server measured later commits as
+	// in production.
+	seedURL := dbURL + "&synchronous_commit=off"
+	env := []string{"DATABASE_URL=" + seedURL, "REDIS_URL=" + o.redisURL, "ENTRAIDE_TENANTS_DIR=" + filepath.Join(o.out, "tenants"),
+		"ENTRAIDE_DEV=true", "ENTRAIDE_LOG_LEVEL=warn"}
+	start := time.Now()
+	if err := runBin(ctx, o.bin, env, "migrate", "-create-database"); err != nil {
+		return err
+	}
+	logf("migrated %d portals in %s", o.tenants+3, time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	size := func(posts int) []string {
+		return []string{"-people", fmt.Sprint(o.people), "-posts", fmt.Sprint(posts), "-events", fmt.Sprint(o.events),
+			"-conversations", fmt.Sprint(o.conversations)}
+	}
+	// The searched portal, with the most posts, fills alongside the others.
+	var others []string
+	for _, p := range portals {
+		if p.Slug != searchedSlug {
+			others = append(others, p.Slug)
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return runBin(gctx, o.bin, env, append([]string{"seed", "-portals", searchedSlug}, size(o.searchPosts)...)...)
+	})
+	g.Go(func() error {
+		return runBin(gctx, o.bin, env, append([]string{"seed", "-concurrency", "3", "-portals", strings.Join(others, ",")}, size(o.posts)...)...)
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	logf("seeded in %s", time.Since(start).Round(time.Second))
+	// Fresh statistics, as autovacuum would have them on a live portal.
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(want, "", "  ")
+	return os.WriteFile(manifestPath, b, 0o644)
+}
+
+func databaseExists(ctx context.Context, url string) bool {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return false
+	}
+	conn.Close(ctx)
+	return true
+}
+
+func runBin(ctx context.Context, bin string, env []string, args ...string) error {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// testEnv is what the micro-benchmarks that need a database read.
+func testEnv(o options) []string {
+	u, _ := withDatabase(o.pgURL, "postgres")
+	return []string{"ENTRAIDE_TEST_DATABASE_URL=" + u, "ENTRAIDE_TEST_REDIS_URL=" + o.redisURL}
+}
+
+// findTarget reads, from the seeded database, what the scenarios ask for:
+// the measured portal's most populated EPCI, a category, posts to open.
+func findTarget(ctx context.Context, dbURL string, portals []bench.Portal) (target, error) {
+	t := target{portal: bench.GeneratedSlug(1) + ".localhost", searched: searchedSlug + ".localhost", query: "imprimante",
+		password: "voisins solidaires"}
+	for _, p := range portals {
+		t.hosts = append(t.hosts, p.Host)
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return t, err
+	}
+	defer conn.Close(ctx)
+	schema := pgx.Identifier{"tenant_" + slugOf(t.portal)}.Sanitize()
+	err = conn.QueryRow(ctx, `SELECT epci_code, category_code, commune_code FROM `+schema+`.posts
+		WHERE status = 'ouverte' AND visibility = 'visible'
+		GROUP BY 1, 2, 3 ORDER BY count(*) DESC LIMIT 1`).Scan(&t.epci, &t.category, &t.commune)
+	if err != nil {
+		return t, fmt.Errorf("bench: the measured portal has no posts (seed it): %w", err)
+	}
+	// The POST scenario writes to another portal, so that the posts it
+	// adds never change what the read pages show; the ones the last run
+	// added are removed first, so every run starts from the seeded content.
+	t.writer = bench.GeneratedSlug(2) + ".localhost"
+	writer := pgx.Identifier{"tenant_" + slugOf(t.writer)}.Sanitize()
+	if _, err := conn.Exec(ctx, `DELETE FROM `+writer+`.posts WHERE author_id =
+		(SELECT id FROM `+writer+`.users WHERE email_key = $1)`, "seed-resident@"+t.writer); err != nil {
+		return t, fmt.Errorf("bench: remove the last run's posts: %w", err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT commune_code FROM `+writer+`.users WHERE email_key = $1`, "seed-resident@"+t.writer).Scan(&t.wcommune); err != nil {
+		return t, fmt.Errorf("bench: the writing portal's resident: %w", err)
+	}
+	rows, err := conn.Query(ctx, `SELECT id FROM `+schema+`.posts WHERE status = 'ouverte' AND visibility = 'visible' ORDER BY random() LIMIT 1000`)
+	if err != nil {
+		return t, err
+	}
+	t.postIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return t, err
+	}
+	if len(t.postIDs) == 0 {
+		return t, errors.New("bench: the measured portal has no visible post")
+	}
+	return t, nil
+}
+
+// versions asks the servers theirs.
+func versions(ctx context.Context, dbURL, redisURL string) (pg, redis string) {
+	if conn, err := pgx.Connect(ctx, dbURL); err == nil {
+		_ = conn.QueryRow(ctx, "SHOW server_version").Scan(&pg)
+		conn.Close(ctx)
+	}
+	if opts, err := goredis.ParseURL(redisURL); err == nil {
+		c := goredis.NewClient(opts)
+		defer c.Close()
+		if info, err := c.Info(ctx, "server").Result(); err == nil {
+			for _, line := range strings.Split(info, "\n") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+					redis = v
+				}
+			}
+		}
+	}
+	return pg, redis
+}

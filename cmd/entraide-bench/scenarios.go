@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/entraide/entraide/internal/bench"
+)
+
+// target is what the scenarios need to know of the seeded data.
+type target struct {
+	portal   string  // host of the portal whose pages are measured (a generated one)
+	writer   string  // host of the portal the POST scenario writes to (another generated one)
+	wcommune string  // a commune of writer's département
+	searched string  // host of the portal with the most posts, for search
+	query    string  // the words searched
+	category string  // a category of the filtered list
+	epci     string  // the EPCI of the filtered list (the most populated one)
+	postIDs  []int64 // visible posts of portal, for the post page
+	commune  string  // a commune code of the portal, for new posts
+	hosts    []string
+	password string
+}
+
+// scenarios are the measured requests, with the floors first. Each names
+// the floor its requests/s are divided by.
+func scenarios(c *bench.Client, floorAddr string, t target) []measured {
+	page := func(name, floor, host, path string) measured {
+		return measured{floor: floor, Scenario: bench.Scenario{Name: name, New: func(ctx context.Context, _ int) (bench.Worker, error) {
+			hc := c.HTTP()
+			u := "http://" + host + path
+			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
+		}}}
+	}
+	floorPage := func(name, path string) measured {
+		fc := bench.NewClient(floorAddr, 64)
+		return measured{Scenario: bench.Scenario{Name: name, New: func(ctx context.Context, _ int) (bench.Worker, error) {
+			hc := fc.HTTP()
+			u := "http://floor" + path
+			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
+		}}}
+	}
+	listQuery := url.Values{"categorie": {t.category}, "territoire": {t.epci}}.Encode()
+	searchQuery := url.Values{"q": {t.query}}.Encode()
+	schemaOf := func(host string) string { return "tenant_" + strings.TrimSuffix(host, ".localhost") }
+
+	var next atomic.Uint64
+	var anyPortal atomic.Uint64
+	// One sign-in per person for the whole run, shared by every worker as
+	// tabs of one browser share it: signing in once per worker would meet
+	// the sign-in limits, which are per account.
+	referent := sync.OnceValues(func() (*http.Client, error) {
+		hc := c.HTTP()
+		return hc, signIn(context.Background(), hc, t.portal, "seed-referent@"+t.portal, t.password)
+	})
+	resident := sync.OnceValues(func() (*http.Client, error) {
+		hc := c.HTTP()
+		return hc, signIn(context.Background(), hc, t.writer, "seed-resident@"+t.writer, t.password)
+	})
+	return []measured{
+		floorPage(floorStatic, "/static"),
+		floorPage(floorList, "/list/"+schemaOf(t.portal)+"?"+listQuery),
+		floorPage(floorSearch, "/list/"+schemaOf(t.searched)+"?"+searchQuery),
+		page("Accueil du portail", floorList, t.portal, "/"),
+		page("Liste filtrée (thème + EPCI)", floorList, t.portal, "/annonces?"+listQuery),
+		page("Recherche plein texte", floorSearch, t.searched, "/annonces?"+searchQuery),
+		{floor: floorList, Scenario: bench.Scenario{Name: "Page d'une annonce", New: func(ctx context.Context, _ int) (bench.Worker, error) {
+			hc := c.HTTP()
+			return func(ctx context.Context) error {
+				id := t.postIDs[next.Add(1)%uint64(len(t.postIDs))]
+				_, err := bench.Get(ctx, hc, fmt.Sprintf("http://%s/annonces/%d", t.portal, id), http.StatusOK)
+				return err
+			}, nil
+		}}},
+		{floor: floorList, Scenario: bench.Scenario{Name: "File de modération (référent connecté)", New: func(ctx context.Context, _ int) (bench.Worker, error) {
+			hc, err := referent()
+			if err != nil {
+				return nil, err
+			}
+			u := "http://" + t.portal + "/moderation"
+			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
+		}}},
+		{floor: floorList, Scenario: bench.Scenario{Name: "Formulaire : publier une annonce (POST)", New: func(ctx context.Context, w int) (bench.Worker, error) {
+			hc, err := resident()
+			if err != nil {
+				return nil, err
+			}
+			token, err := csrfToken(ctx, hc, "http://"+t.writer+"/annonces/nouvelle")
+			if err != nil {
+				return nil, err
+			}
+			var n int
+			return func(ctx context.Context) error {
+				n++
+				form := url.Values{"csrf": {token}, "kind": {"proposition"}, "category": {t.category},
+					"title":        {fmt.Sprintf("Je peux aider pour les courses (%d-%d)", w, n)},
+					"description":  {"Je passe au marché le samedi matin et je peux rapporter vos courses. C'est gratuit, entre voisins."},
+					"commune_code": {t.wcommune}, "modes": {"sur_place"}, "when": {"souple"}}
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+t.writer+"/annonces/nouvelle", strings.NewReader(form.Encode()))
+				if err != nil {
+					return err
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				_, err = bench.Do(hc, req, http.StatusSeeOther)
+				return err
+			}, nil
+		}}},
+		page("Flux iCalendar de l'agenda", floorList, t.portal, "/agenda.ics"),
+		{floor: floorStatic, Scenario: bench.Scenario{Name: "/healthz", New: func(ctx context.Context, _ int) (bench.Worker, error) {
+			hc := c.HTTP()
+			return func(ctx context.Context) error {
+				_, err := bench.Get(ctx, hc, "http://"+t.portal+"/healthz", http.StatusOK)
+				return err
+			}, nil
+		}}},
+		{floor: floorList, Scenario: bench.Scenario{Name: fmt.Sprintf("Accueil, tour des %d portails", len(t.hosts)), New: func(ctx context.Context, _ int) (bench.Worker, error) {
+			hc := c.HTTP()
+			return func(ctx context.Context) error {
+				host := t.hosts[anyPortal.Add(1)%uint64(len(t.hosts))]
+				_, err := bench.Get(ctx, hc, "http://"+host+"/", http.StatusOK)
+				return err
+			}, nil
+		}}},
+	}
+}
+
+// The floors' names.
+const (
+	floorStatic = "Plancher HTTP : page pré-rendue"
+	floorList   = "Plancher base : requête de la liste"
+	floorSearch = "Plancher base : requête de la recherche"
+)
+
+// measured is a scenario and the floor it is compared with ("" for a floor).
+type measured struct {
+	bench.Scenario
+	floor string
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrfToken reads a form's token, as a browser gets it with the page.
+func csrfToken(ctx context.Context, hc *http.Client, pageURL string) (string, error) {
+	body, err := bench.Get(ctx, hc, pageURL, http.StatusOK)
+	if err != nil {
+		return "", err
+	}
+	m := csrfInput.FindSubmatch(body)
+	if m == nil {
+		return "", fmt.Errorf("no form token on %s", pageURL)
+	}
+	return string(m[1]), nil
+}
+
+// signIn signs in through the real form, as a person would.
+func signIn(ctx context.Context, hc *http.Client, host, email, password string) error {
+	token, err := csrfToken(ctx, hc, "http://"+host+"/connexion")
+	if err != nil {
+		return err
+	}
+	form := url.Values{"csrf": {token}, "email": {email}, "password": {password}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+host+"/connexion", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, err := bench.Do(hc, req, http.StatusSeeOther); err != nil {
+		return fmt.Errorf("sign in as %s: %w", email, err)
+	}
+	return nil
+}
