@@ -303,7 +303,14 @@ func reachArgs(r authz.Reach) []any {
 }
 
 func listQueue(ctx context.Context, tx pgx.Tx, r authz.Reach, f Filter) ([]QueueEntry, int, error) {
-	args := append(reachArgs(r), f.Why, f.EPCI, f.Category, f.Limit, f.Offset)
+	// The queue's query is large: planning it took longer than running it
+	// (make bench). It is the one statement prepared and kept per
+	// connection, so that PostgreSQL may keep its plan: PostgreSQL
+	// prepares it again whenever search_path differs from its last use
+	// (another portal), and it reads and returns built-in types only, so
+	// pgx's cached description is the same in every schema.
+	args := append([]any{pgx.QueryExecModeCacheStatement}, reachArgs(r)...)
+	args = append(args, f.Why, f.EPCI, f.Category, f.Limit, f.Offset)
 	rows, err := tx.Query(ctx, queueSQL, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("moderation: queue: %w", err)
