@@ -148,7 +148,8 @@ func seedPortal(ctx context.Context, svc *services, t *tenant.Tenant, size seedS
 		return false, err
 	}
 	gen := bench.NewContent(seed)
-	communes := newCommuneDraw(svc.atlas.Communes(t.Departement))
+	all := svc.atlas.Communes(t.Departement)
+	communes := newCommuneDraw(all)
 	base := "http://" + host
 
 	// People: three known ones, then made-up residents.
@@ -160,17 +161,18 @@ func seedPortal(ctx context.Context, svc *services, t *tenant.Tenant, size seedS
 		}
 		return u.ID, svc.accounts.ConfirmWithoutLink(ctx, u.ID)
 	}
-	biggest := communes.biggest()
-	home, _ := svc.atlas.EPCIOfCommune(biggest)
-	admin, err := register("Administration", seedAdmin+host, biggest)
+	// The known people live in the most populated commune.
+	centre := biggest(all, 1)[0]
+	home, _ := svc.atlas.EPCIOfCommune(centre)
+	admin, err := register("Administration", seedAdmin+host, centre)
 	if err != nil {
 		return false, err
 	}
-	referent, err := register("Référent du territoire", seedReferent+host, biggest)
+	referent, err := register("Référent du territoire", seedReferent+host, centre)
 	if err != nil {
 		return false, err
 	}
-	if _, err := register("Habitant d'essai", seedResident+host, biggest); err != nil {
+	if _, err := register("Habitant d'essai", seedResident+host, centre); err != nil {
 		return false, err
 	}
 	people := make([]int64, 0, size.people)
@@ -346,23 +348,4 @@ func newCommuneDraw(communes []territory.Commune) *communeDraw {
 func (d *communeDraw) draw(gen *bench.Content) string {
 	x := gen.Intn(d.cum[len(d.cum)-1])
 	return d.codes[sort.SearchInts(d.cum, x+1)]
-}
-
-// biggest is the most populated commune.
-func (d *communeDraw) biggest() string {
-	best, prev := 0, 0
-	for i, c := range d.cum {
-		if c-prev > d.cum[best]-prevOf(d.cum, best) {
-			best = i
-		}
-		prev = c
-	}
-	return d.codes[best]
-}
-
-func prevOf(cum []int, i int) int {
-	if i == 0 {
-		return 0
-	}
-	return cum[i-1]
 }
