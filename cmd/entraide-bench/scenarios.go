@@ -31,21 +31,17 @@ type target struct {
 // scenarios are the measured requests, with the floors first. Each names
 // the floor its requests/s are divided by.
 func scenarios(c *bench.Client, floorAddr string, t target) []measured {
-	page := func(name, floor, host, path string) measured {
+	// get measures GET url through client, compared with floor ("" for
+	// a floor itself).
+	get := func(client *bench.Client, name, floor, url string) measured {
 		return measured{floor: floor, Scenario: bench.Scenario{Name: name, New: func(ctx context.Context, _ int) (bench.Worker, error) {
-			hc := c.HTTP()
-			u := "http://" + host + path
-			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
+			hc := client.HTTP()
+			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, url, http.StatusOK); return err }, nil
 		}}}
 	}
-	floorPage := func(name, path string) measured {
-		fc := bench.NewClient(floorAddr, 64)
-		return measured{Scenario: bench.Scenario{Name: name, New: func(ctx context.Context, _ int) (bench.Worker, error) {
-			hc := fc.HTTP()
-			u := "http://floor" + path
-			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
-		}}}
-	}
+	page := func(name, floor, host, path string) measured { return get(c, name, floor, "http://"+host+path) }
+	floors := bench.NewClient(floorAddr, 64)
+	floorPage := func(name, path string) measured { return get(floors, name, "", "http://floor"+path) }
 	listQuery := url.Values{"categorie": {t.category}, "territoire": {t.epci}}.Encode()
 	searchQuery := url.Values{"q": {t.query}}.Encode()
 	schemaOf := func(host string) string { return "tenant_" + strings.TrimSuffix(host, ".localhost") }
@@ -112,13 +108,7 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 			}, nil
 		}}},
 		page("Flux iCalendar de l'agenda", floorList, t.portal, "/agenda.ics"),
-		{floor: floorStatic, Scenario: bench.Scenario{Name: "/healthz", New: func(ctx context.Context, _ int) (bench.Worker, error) {
-			hc := c.HTTP()
-			return func(ctx context.Context) error {
-				_, err := bench.Get(ctx, hc, "http://"+t.portal+"/healthz", http.StatusOK)
-				return err
-			}, nil
-		}}},
+		page("/healthz", floorStatic, t.portal, "/healthz"),
 		{floor: floorList, Scenario: bench.Scenario{Name: fmt.Sprintf("Accueil, tour des %d portails", len(t.hosts)), New: func(ctx context.Context, _ int) (bench.Worker, error) {
 			hc := c.HTTP()
 			return func(ctx context.Context) error {
