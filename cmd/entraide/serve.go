@@ -30,6 +30,7 @@ import (
 	"github.com/entraide/entraide/internal/migrate"
 	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/news"
+	"github.com/entraide/entraide/internal/pagecache"
 	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
@@ -101,6 +102,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	pages := pagecache.New(store, pagecache.Options{TTL: cfg.PageCacheTTL, MaxBytes: int64(cfg.PageCacheMB) << 20})
+	if pages.Enabled() {
+		d.AfterWrite(pages.OnWrite(log))
+	}
 
 	smtpURL, _ := cfg.SMTPServer() // validated by config.Load
 	sender, err := mail.New(mail.Options{SMTP: smtpURL, OutboxDir: cfg.OutboxDir}, log)
@@ -160,6 +165,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			Messages: messages}),
 		Profiles:       profile.New(profile.Deps{DB: d, Neighbours: atlas.Neighbours, Portals: reg.All()}),
 		TrustedProxies: proxies, RateLimitPerMinute: cfg.RateLimitPerMinute, Dev: cfg.Dev,
+		Pages: pages,
 	}
 	if outbox, ok := sender.(*mail.Outbox); ok && cfg.Dev {
 		deps.Outbox = outbox

@@ -56,6 +56,14 @@ type Config struct {
 	// portal per minute before getting 429.
 	RateLimitPerMinute int `mapstructure:"rate_limit_per_minute"`
 
+	// PageCacheTTL is how long a public page drawn for a visitor who is not
+	// signed in may be served again to others; 0 turns the page cache off.
+	// Any write in a portal retires its pages at once, whatever this says:
+	// the lifetime only bounds what changes with time alone.
+	PageCacheTTL time.Duration `mapstructure:"page_cache_ttl"`
+	// PageCacheMB bounds the page cache's memory, in megabytes (0: off).
+	PageCacheMB int `mapstructure:"page_cache_mb"`
+
 	// SMTPURL is the mail server that sends every portal's email:
 	// smtp://user:password@host:587 (STARTTLS, required whenever the server
 	// offers it) or smtps://user:password@host:465 (TLS from the first
@@ -117,6 +125,8 @@ func Defaults() Config {
 		// a thousand portals in a minute. See internal/db/recycle.go.
 		DBMaxConnSchemas:   100,
 		RateLimitPerMinute: 600,
+		PageCacheTTL:       30 * time.Second,
+		PageCacheMB:        64,
 		MailFrom:           "entraide@localhost",
 		PublicScheme:       "https",
 		OutboxDir:          "var/outbox",
@@ -215,6 +225,12 @@ func (c Config) Validate() error {
 		if ip, perr := netip.ParseAddr(host); err != nil || (host != "localhost" && (perr != nil || !ip.IsLoopback())) {
 			errs = append(errs, fmt.Errorf("pprof_addr: must be a loopback address such as 127.0.0.1:6060, profiles show the program's insides (got %q)", c.PprofAddr))
 		}
+	}
+	if c.PageCacheTTL < 0 {
+		errs = append(errs, fmt.Errorf("page_cache_ttl: must be 0 (off) or a positive duration such as 30s (got %s)", c.PageCacheTTL))
+	}
+	if c.PageCacheMB < 0 {
+		errs = append(errs, fmt.Errorf("page_cache_mb: must be 0 (off) or more (got %d)", c.PageCacheMB))
 	}
 	if c.RateLimitPerMinute < 1 {
 		errs = append(errs, fmt.Errorf("rate_limit_per_minute: must be at least 1 (got %d)", c.RateLimitPerMinute))

@@ -339,6 +339,8 @@ func TestValidate(t *testing.T) {
 		{"db_max_conn_lifetime 0", func(c *config.Config) { c.DBMaxConnLifetime = 0 }, "db_max_conn_lifetime"},
 		{"db_max_conn_schemas negative", func(c *config.Config) { c.DBMaxConnSchemas = -1 }, "db_max_conn_schemas"},
 		{"rate_limit_per_minute 0", func(c *config.Config) { c.RateLimitPerMinute = 0 }, "rate_limit_per_minute"},
+		{"page_cache_ttl negative", func(c *config.Config) { c.PageCacheTTL = -time.Second }, "page_cache_ttl"},
+		{"page_cache_mb negative", func(c *config.Config) { c.PageCacheMB = -1 }, "page_cache_mb"},
 		{"empty http_addr", func(c *config.Config) { c.HTTPAddr = "" }, "http_addr"},
 		{"empty database_url", func(c *config.Config) { c.DatabaseURL = "" }, "database_url"},
 		{"bad smtp_url", func(c *config.Config) { c.SMTPURL = "http://mail.example.org" }, "smtp_url"},

@@ -54,6 +54,9 @@ type DB struct {
 	// recycled counts the connections closed for having pinned
 	// MaxConnSchemas schemas.
 	recycled atomic.Int64
+	// afterWrite is told of every committed read-write transaction of a
+	// portal (see AfterWrite).
+	afterWrite atomic.Pointer[func(context.Context, tenant.Slug)]
 }
 
 // Open connects and checks that the database answers.
@@ -178,7 +181,23 @@ func (d *DB) tx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) 
 	if !t.Slug.Valid() || !d.Servable(t.Slug) {
 		return fmt.Errorf("%w: %q", ErrTenantUnavailable, t.Slug)
 	}
-	return InSchema(ctx, d.pool, opts, tenant.SchemaFor(t.Slug), fn)
+	if err := InSchema(ctx, d.pool, opts, tenant.SchemaFor(t.Slug), fn); err != nil {
+		return err
+	}
+	if opts.AccessMode != pgx.ReadOnly {
+		if f := d.afterWrite.Load(); f != nil {
+			(*f)(ctx, t.Slug)
+		}
+	}
+	return nil
+}
+
+// AfterWrite sets f to be called after every read-write transaction of a
+// portal commits, with the portal's slug: the page cache learns there that
+// the portal's pages changed. Being here, below every service, no write can
+// forget to tell it. f runs on the writer's goroutine and must be quick.
+func (d *DB) AfterWrite(f func(context.Context, tenant.Slug)) {
+	d.afterWrite.Store(&f)
 }
 
 // Beginner is what InSchema needs: a pool or a connection.

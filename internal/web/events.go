@@ -20,15 +20,15 @@ import (
 // narrow it) and a person's private feed of sign-ups. A portal without the
 // module answers 404 on all of them.
 func (s *Server) eventRoutes(portal *gin.RouterGroup) {
-	portal.GET("/agenda.ics", s.requireModule("agenda"), s.eventsFeed)
+	portal.GET("/agenda.ics", s.requireModule("agenda"), s.cachePage, s.eventsFeed)
 	ag := portal.Group("/agenda", s.requireModule("agenda"))
-	ag.GET("", s.eventsList)
+	ag.GET("", s.cachePage, s.eventsList)
 	ag.GET("/nouveau", s.requireUser, s.newEventForm)
 	ag.POST("/nouveau", s.requireUser, s.createEvent)
 	ag.GET("/mes-inscriptions", s.requireUser, s.mySignups)
 	ag.POST("/mes-inscriptions/adresse", s.requireUser, s.newFeedAddress)
 	ag.GET("/prive/:file", s.privateFeed)
-	ag.GET("/:id", s.showEvent)
+	ag.GET("/:id", s.cachePage, s.showEvent)
 	ag.POST("/:id/inscription", s.requireUser, s.signUp)
 	ag.POST("/:id/desinscription", s.requireUser, s.leaveEvent)
 	ag.POST("/:id/annuler-date", s.requireUser, s.cancelEventDay)

@@ -25,6 +25,7 @@ import (
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/news"
+	"github.com/entraide/entraide/internal/pagecache"
 	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
@@ -64,6 +65,9 @@ type Deps struct {
 	// Forum and Profiles are the modules "forum" and "profils".
 	Forum    *forum.Service
 	Profiles *profile.Service
+	// Pages keeps public pages for visitors who are not signed in; nil or
+	// disabled: every page is drawn each time.
+	Pages *pagecache.Cache
 	// Secret signs CSRF tokens and device cookies; at least 32 bytes.
 	Secret []byte
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Host.
@@ -139,9 +143,9 @@ func (s *Server) routes() {
 	// speaks the person's language too.
 	portalChain := []gin.HandlerFunc{s.resolveTenant, s.requireServable, s.negotiateLocale, s.rateLimit, s.limitBody, s.csrf, s.loadUser, s.userLocale}
 	portal := e.Group("/", portalChain...)
-	portal.GET("/", s.home)
+	portal.GET("/", s.cachePage, s.home)
 	portal.GET("/theme/:hash/:file", s.themeAsset)
-	portal.GET("/mentions-legales", s.legal)
+	portal.GET("/mentions-legales", s.cachePage, s.legal)
 
 	portal.GET("/inscription", s.registerForm)
 	portal.POST("/inscription", s.register)
@@ -166,10 +170,10 @@ func (s *Server) routes() {
 	}
 
 	posts := portal.Group("/annonces", s.requireModule("entraide"))
-	posts.GET("", s.postsList)
+	posts.GET("", s.cachePage, s.postsList)
 	posts.GET("/nouvelle", s.requireUser, s.newPostForm)
 	posts.POST("/nouvelle", s.requireUser, s.createPost)
-	posts.GET("/:id", s.showPost)
+	posts.GET("/:id", s.cachePage, s.showPost)
 	posts.POST("/:id", s.requireUser, s.changePost)
 	posts.GET("/:id/modifier", s.requireUser, s.editPostForm)
 	posts.POST("/:id/modifier", s.requireUser, s.updatePost)
@@ -188,10 +192,10 @@ func (s *Server) routes() {
 	s.eventRoutes(portal)
 	// Forum and interest profiles (modules "forum" and "profils").
 	fo := portal.Group("/forum", s.requireModule("forum"))
-	fo.GET("", s.forumHome)
+	fo.GET("", s.cachePage, s.forumHome)
 	fo.GET("/nouveau", s.requireUser, s.forumNewForm)
 	fo.POST("/nouveau", s.requireUser, s.forumCreate)
-	fo.GET("/sujets/:id", s.forumThread)
+	fo.GET("/sujets/:id", s.cachePage, s.forumThread)
 	fo.POST("/sujets/:id/repondre", s.requireUser, s.forumReply)
 	fo.POST("/sujets/:id/suivre", s.requireUser, s.forumFollow)
 	pr := portal.Group("/profils", s.requireModule("profils"), s.requireUser)
@@ -211,16 +215,16 @@ func (s *Server) routes() {
 	admin.GET("/moderation", s.requireCan(authz.ActViewAudit), s.moderationLog)
 	admin.GET("/moderation.csv", s.requireCan(authz.ActViewAudit), s.moderationLogCSV)
 
-	portal.GET("/referents", s.requireModule("referents"), s.referentsPage)
+	portal.GET("/referents", s.requireModule("referents"), s.cachePage, s.referentsPage)
 	portal.GET("/referents/:id/ecrire", s.requireModule("referents"), s.requireUser, s.referentWriteForm)
 	portal.POST("/referents/:id/ecrire", s.requireModule("referents"), s.requireUser, s.referentWrite)
-	portal.GET("/liens-utiles", s.requireModule("liens_utiles"), s.linksPage)
-	portal.GET("/actualites.atom", s.requireModule("actualites"), s.newsAtom)
+	portal.GET("/liens-utiles", s.requireModule("liens_utiles"), s.cachePage, s.linksPage)
+	portal.GET("/actualites.atom", s.requireModule("actualites"), s.cachePage, s.newsAtom)
 	nw := portal.Group("/actualites", s.requireModule("actualites"))
-	nw.GET("", s.newsList)
+	nw.GET("", s.cachePage, s.newsList)
 	nw.GET("/nouvelle", s.requireUser, s.newsForm)
 	nw.POST("/nouvelle", s.requireUser, s.newsPublish)
-	nw.GET("/:id", s.newsShow)
+	nw.GET("/:id", s.cachePage, s.newsShow)
 	nw.GET("/:id/image", s.newsImage)
 
 	// Moderation: the service checks each référent's reach on every item.

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entraide/entraide/internal/account/accounttest"
 	"github.com/entraide/entraide/internal/authz"
@@ -20,6 +21,7 @@ import (
 	"github.com/entraide/entraide/internal/mail"
 	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/news"
+	"github.com/entraide/entraide/internal/pagecache"
 	"github.com/entraide/entraide/internal/profile"
 	"github.com/entraide/entraide/internal/referents"
 	"github.com/entraide/entraide/internal/report"
@@ -69,6 +71,11 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Public pages are cached for visitors as serve caches them, so that
+	// every test that writes and then looks as a visitor checks that the
+	// cache forgot the old page.
+	pages := pagecache.New(store, pagecache.Options{TTL: time.Minute, MaxBytes: 16 << 20})
+	env.DB.AfterWrite(pages.OnWrite(testutil.Logger()))
 	accounts, sessions, outbox := accounttest.New(t, env, store)
 	az, err := authz.New(authz.Options{DB: env.DB, Logger: testutil.Logger(), EPCIOfCommune: atlas.EPCIOfCommune})
 	if err != nil {
@@ -90,6 +97,7 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 		}, Neighbours: atlas.Neighbours, Portals: env.Registry.All(),
 			Mailer: mail.Direct{Sender: outbox, From: "entraide@localhost"}, Messages: messages}),
 		Secret: []byte("test secret of at least thirty-two bytes"),
+		Pages:  pages,
 	}
 	deps.Events = events.New(events.Deps{DB: env.DB, Portals: env.Registry.All(),
 		Place: func(code string) (string, string, bool) {

@@ -41,6 +41,8 @@ func (s *Server) ReloadThemes() error {
 		return err
 	}
 	s.looks.Store(l)
+	// Stored pages were drawn with the old look.
+	s.Pages.Clear()
 	return nil
 }
 
