@@ -51,14 +51,33 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 	// One sign-in per person for the whole run, shared by every worker as
 	// tabs of one browser share it: signing in once per worker would meet
 	// the sign-in limits, which are per account.
-	referent := sync.OnceValues(func() (*http.Client, error) {
-		hc := c.HTTP()
-		return hc, signIn(context.Background(), hc, t.portal, "seed-referent@"+t.portal, t.password)
-	})
-	resident := sync.OnceValues(func() (*http.Client, error) {
-		hc := c.HTTP()
-		return hc, signIn(context.Background(), hc, t.writer, "seed-resident@"+t.writer, t.password)
-	})
+	var mu sync.Mutex
+	sessions := map[string]func() (*http.Client, error){}
+	signedIn := func(who, host string) (*http.Client, error) {
+		mu.Lock()
+		once, ok := sessions[who+"@"+host]
+		if !ok {
+			once = sync.OnceValues(func() (*http.Client, error) {
+				hc := c.HTTP()
+				return hc, signIn(context.Background(), hc, host, "seed-"+who+"@"+host, t.password)
+			})
+			sessions[who+"@"+host] = once
+		}
+		mu.Unlock()
+		return once()
+	}
+	// signedInPage is page for a person signed in: never from the page
+	// cache, the database's own path.
+	signedInPage := func(name, floor, who, host, path string) measured {
+		return measured{floor: floor, Scenario: bench.Scenario{Name: name, New: func(ctx context.Context, _ int) (bench.Worker, error) {
+			hc, err := signedIn(who, host)
+			if err != nil {
+				return nil, err
+			}
+			u := "http://" + host + path
+			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
+		}}}
+	}
 	return []measured{
 		floorPage(floorStatic, "/static"),
 		floorPage(floorList, "/list/"+schemaOf(t.portal)+"?"+listQuery),
@@ -66,6 +85,8 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 		page("Accueil du portail", floorList, t.portal, "/"),
 		page("Liste filtrée (thème + EPCI)", floorList, t.portal, "/annonces?"+listQuery),
 		page("Recherche plein texte", floorSearch, t.searched, "/annonces?"+searchQuery),
+		signedInPage("Liste filtrée, résident connecté", floorList, "resident", t.portal, "/annonces?"+listQuery),
+		signedInPage("Recherche, résident connecté", floorSearch, "resident", t.searched, "/annonces?"+searchQuery),
 		{floor: floorList, Scenario: bench.Scenario{Name: "Page d'une annonce", New: func(ctx context.Context, _ int) (bench.Worker, error) {
 			hc := c.HTTP()
 			return func(ctx context.Context) error {
@@ -74,16 +95,9 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 				return err
 			}, nil
 		}}},
-		{floor: floorList, Scenario: bench.Scenario{Name: "File de modération (référent connecté)", New: func(ctx context.Context, _ int) (bench.Worker, error) {
-			hc, err := referent()
-			if err != nil {
-				return nil, err
-			}
-			u := "http://" + t.portal + "/moderation"
-			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
-		}}},
+		signedInPage("File de modération (référent connecté)", floorList, "referent", t.portal, "/moderation"),
 		{floor: floorList, Scenario: bench.Scenario{Name: "Formulaire : publier une annonce (POST)", New: func(ctx context.Context, w int) (bench.Worker, error) {
-			hc, err := resident()
+			hc, err := signedIn("resident", t.writer)
 			if err != nil {
 				return nil, err
 			}

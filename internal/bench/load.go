@@ -75,8 +75,16 @@ func Do(hc *http.Client, req *http.Request, want int) ([]byte, error) {
 	if res.StatusCode != want {
 		return body, fmt.Errorf("%s %s: status %d, want %d", req.Method, req.URL, res.StatusCode, want)
 	}
+	if n, ok := req.Context().Value(hitsKey{}).(*int); ok && res.Header.Get("X-Cache") == "hit" {
+		*n++
+	}
 	return body, nil
 }
+
+// hitsKey carries, in a worker's context, the counter of the answers the
+// server took from its page cache (X-Cache: hit), so that the report says
+// which figures are the cache's.
+type hitsKey struct{}
 
 // Worker sends one request and says whether it went as expected. Each
 // worker goroutine gets its own, made by a Scenario.
@@ -94,6 +102,7 @@ type Scenario struct {
 type Sample struct {
 	Requests  int
 	Errors    int
+	CacheHits int // answers from the server's page cache
 	Elapsed   time.Duration
 	Latencies []time.Duration // one per request, errors included
 	FirstErr  string
@@ -114,6 +123,7 @@ func Run(ctx context.Context, s Scenario, conc int, warmup, dur time.Duration) (
 	type result struct {
 		lat      []time.Duration
 		errors   int
+		hits     int
 		firstErr error
 	}
 	results := make([]result, conc)
@@ -129,14 +139,17 @@ func Run(ctx context.Context, s Scenario, conc int, warmup, dur time.Duration) (
 			defer wg.Done()
 			r := &results[i]
 			r.lat = make([]time.Duration, 0, 4096)
+			wctx := context.WithValue(ctx, hitsKey{}, &r.hits)
 			for {
 				t0 := time.Now()
 				if !t0.Before(stop) || ctx.Err() != nil {
 					return
 				}
-				err := w(ctx)
+				hits := r.hits
+				err := w(wctx)
 				t1 := time.Now()
 				if t0.Before(counting) {
+					r.hits = hits
 					continue
 				}
 				r.lat = append(r.lat, t1.Sub(t0))
@@ -157,6 +170,7 @@ func Run(ctx context.Context, s Scenario, conc int, warmup, dur time.Duration) (
 	for _, r := range results {
 		out.Latencies = append(out.Latencies, r.lat...)
 		out.Errors += r.errors
+		out.CacheHits += r.hits
 		if r.firstErr != nil && out.FirstErr == "" {
 			out.FirstErr = r.firstErr.Error()
 		}
@@ -177,6 +191,7 @@ type Figures struct {
 	Concurrency int     `json:"concurrency"`
 	Requests    int     `json:"requests"`
 	Errors      int     `json:"errors"`
+	CacheHits   int     `json:"cache_hits"`
 	Seconds     float64 `json:"seconds"`
 	RPS         float64 `json:"requests_per_second"`
 	P50ms       float64 `json:"p50_ms"`
@@ -195,6 +210,7 @@ func Summarize(name string, conc int, samples []Sample) Figures {
 	for _, s := range samples {
 		f.Requests += s.Requests
 		f.Errors += s.Errors
+		f.CacheHits += s.CacheHits
 		elapsed += s.Elapsed
 		lat = append(lat, s.Latencies...)
 		if f.FirstError == "" {
