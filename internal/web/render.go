@@ -89,6 +89,11 @@ type Page struct {
 	messages *i18n.Bundle
 	query    url.Values
 
+	// tmpl is the page's template set, and cards the cards remembered
+	// from earlier pages (see PostCard); both set by render.
+	tmpl  *template.Template
+	cards *cardMemo
+
 	// idPrefix keeps field ids unique when a page holds several forms with
 	// a field of the same name (see FormFor).
 	idPrefix string
@@ -241,6 +246,7 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		s.renderError(c, fmt.Errorf("web: no template %q", name))
 		return
 	}
+	p.tmpl, p.cards = t, &s.cards
 	buf := s.buffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {

@@ -92,6 +92,8 @@ type Server struct {
 	// render): a fresh one would grow by doubling to the page's size, a
 	// dozen allocations and twice the page in garbage on every request.
 	buffers sync.Pool
+	// cards remembers posts' cards as drawn (see PostCard).
+	cards cardMemo
 }
 
 // New builds the engine with every route. Templates are parsed here, so a

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"sync"
+
+	"github.com/entraide/entraide/internal/help"
+)
+
+// A post's card in a list is drawn by the theme's "post-card" template
+// from the post's fields alone. Drawing twenty of them was most of the
+// list page's time (html/template calls every method and escaper by
+// reflection), and the same posts come back on page after page, for one
+// person after another. So a card, once drawn, is remembered under
+// everything it is drawn from: the templates, the portal (its category
+// labels and words), the language and the card's fields. A post that
+// changes has other fields, hence another key: nothing is ever stale, and
+// nothing needs to be told of writes.
+
+// cardKey is everything a card is drawn from.
+type cardKey struct {
+	tmpl       *template.Template // the page's templates: another theme, or reloaded themes, draw anew
+	portal     string
+	lang       string
+	id         int64
+	kind       string
+	category   string
+	title      string
+	commune    string
+	status     string
+	visibility string
+	urgent     bool
+	created    int64
+}
+
+// maxCards bounds the remembered cards (about 600 bytes each). When full,
+// all are forgotten at once: cheaper than ordering them, and the busy ones
+// come back on the next pages.
+const maxCards = 20000
+
+type cardMemo struct {
+	mu    sync.Mutex
+	cards map[cardKey]template.HTML
+}
+
+func (m *cardMemo) get(k cardKey) (template.HTML, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h, ok := m.cards[k]
+	return h, ok
+}
+
+func (m *cardMemo) put(k cardKey, h template.HTML) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cards == nil || len(m.cards) >= maxCards {
+		m.cards = make(map[cardKey]template.HTML, 1024)
+	}
+	m.cards[k] = h
+}
+
+// PostCard is the card of one post in a list, drawn by the "post-card"
+// template of the page's theme, or remembered from an earlier page.
+func (p *Page) PostCard(post help.Post) (template.HTML, error) {
+	if p.tmpl == nil || p.cards == nil {
+		return "", fmt.Errorf("web: PostCard outside a rendered page")
+	}
+	k := cardKey{tmpl: p.tmpl, lang: p.L.Lang, id: post.ID, kind: post.Kind, category: post.Category,
+		title: post.Title, commune: post.CommuneCode, status: post.Status, visibility: post.Visibility,
+		urgent: post.Urgent, created: post.CreatedAt.UnixNano()}
+	if p.Portal != nil {
+		k.portal = string(p.Portal.Slug)
+	}
+	if h, ok := p.cards.get(k); ok {
+		return h, nil
+	}
+	var b bytes.Buffer
+	if err := p.tmpl.ExecuteTemplate(&b, "post-card", itemView{Page: p, Item: post}); err != nil {
+		return "", err
+	}
+	// The template escaped every field it wrote: the result is safe HTML.
+	h := template.HTML(b.String())
+	p.cards.put(k, h)
+	return h, nil
+}
