@@ -13,14 +13,17 @@ func checks(r *bench.Report) []bench.Check {
 	var out []bench.Check
 	top := slices.Max(r.Settings.Concurrency)
 	best := map[string]float64{}
+	cached := map[string]string{} // at the best level
 	for _, p := range r.Pages {
-		best[p.Scenario] = max(best[p.Scenario], p.RPS)
+		if p.RPS > best[p.Scenario] {
+			best[p.Scenario], cached[p.Scenario] = p.RPS, fromCache(p.Figures)
+		}
 		if p.Concurrency != top || p.Floor == "" || p.Floor == floorStatic {
 			continue
 		}
 		out = append(out,
 			bench.Check{What: p.Scenario + ": share of its database floor", Target: ">= 0.70",
-				Measured: fmt.Sprintf("%.2f at %d clients", p.Ratio, top), Met: p.Ratio >= 0.7},
+				Measured: fmt.Sprintf("%.2f at %d clients%s", p.Ratio, top, fromCache(p.Figures)), Met: p.Ratio >= 0.7},
 			bench.Check{What: p.Scenario + ": p99", Target: fmt.Sprintf("< 50 ms at %d clients", top),
 				Measured: fmt.Sprintf("%.1f ms", p.P99ms), Met: p.P99ms < 50 && p.Errors == 0})
 	}
@@ -29,7 +32,7 @@ func checks(r *bench.Report) []bench.Check {
 		rps  float64
 	}{{"Accueil du portail", 2000}, {"Liste filtrée (thème + EPCI)", 2000}, {"Recherche plein texte", 1000}} {
 		out = append(out, bench.Check{What: x.name + ": requests per second", Target: fmt.Sprintf("> %.0f", x.rps),
-			Measured: fmt.Sprintf("%.0f (best level)", best[x.name]), Met: best[x.name] > x.rps})
+			Measured: fmt.Sprintf("%.0f (best level)%s", best[x.name], cached[x.name]), Met: best[x.name] > x.rps})
 	}
 	if r.Scale != nil {
 		out = append(out, r.Scale.Checks()...)
@@ -40,4 +43,13 @@ func checks(r *bench.Report) []bench.Check {
 		}
 	}
 	return out
+}
+
+// fromCache says how much of a figure the page cache answered, so that no
+// cache figure passes for the database's.
+func fromCache(f bench.Figures) string {
+	if f.CacheHits == 0 || f.Requests == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %.0f %% from the page cache", 100*float64(f.CacheHits)/float64(f.Requests))
 }
