@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/entraide/entraide/internal/pagecache"
 	"github.com/gin-gonic/gin"
@@ -41,7 +40,10 @@ func (s *Server) cachePage(c *gin.Context) {
 		c.Next()
 		return
 	}
-	key := pagecache.Key(t.Slug, version, strings.ToLower(c.Request.Host), localizer(c, s).Lang,
+	// The host and scheme are those the visitor used, as the page's links
+	// are (behind a proxy, from X-Forwarded-Host and -Proto): a territory
+	// subdomain is another page, and feeds write absolute addresses.
+	key := pagecache.Key(t.Slug, version, s.baseURL(c), localizer(c, s).Lang,
 		strconv.FormatBool(wantsJSON(c)), c.Request.URL.RequestURI())
 	if p, ok := s.Pages.Get(key); ok {
 		servePage(c, p)
@@ -71,7 +73,8 @@ func (s *Server) cachePage(c *gin.Context) {
 			header[k] = slices.Clone(v)
 		}
 	}
-	if err := s.Pages.Put(key, header, bytes.Clone(rec.body.Bytes())); err != nil {
+	// The recorder is this request's alone: its bytes can be kept as they are.
+	if err := s.Pages.Put(key, header, rec.body.Bytes()); err != nil {
 		logger(c).Error("page cache: store", "error", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"net/netip"
+
 	"github.com/entraide/entraide/internal/pagecache"
 	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/internal/web"
@@ -130,5 +132,39 @@ func TestVisitingDoesNotRetirePages(t *testing.T) {
 	}
 	if after != before {
 		t.Fatal("a visitor's tour of the public pages wrote to the portal")
+	}
+}
+
+// Behind a proxy every request has the proxy's Host; the portal, and the
+// territory, come from X-Forwarded-Host, and so must the stored page: a
+// territory's page is never given for the portal's, nor the reverse, nor
+// a feed written with https addresses to a visitor who came by http.
+func TestCachedPagesFollowTheForwardedHostAndScheme(t *testing.T) {
+	alpha := testutil.Portal("alpha")
+	alpha.Modules = []string{"entraide", "actualites"}
+	f := newFixtureFor(t, func(d *web.Deps) {
+		d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	}, alpha)
+	steps := []struct {
+		path, forwarded, proto string
+		want, deny             string
+	}{
+		{"/annonces", "nantes-metropole.alpha.localhost", "https", `class="territory"`, ""},
+		{"/annonces", "alpha.localhost", "https", "", `class="territory"`},
+		{"/annonces", "nantes-metropole.alpha.localhost", "https", `class="territory"`, ""},
+		{"/annonces", "alpha.localhost", "https", "", `class="territory"`},
+		{"/actualites.atom", "alpha.localhost", "https", "https://alpha.localhost", "http://alpha.localhost"},
+		{"/actualites.atom", "alpha.localhost", "http", "http://alpha.localhost", "https://alpha.localhost"},
+		{"/actualites.atom", "alpha.localhost", "https", "https://alpha.localhost", "http://alpha.localhost"},
+		{"/actualites.atom", "alpha.localhost", "http", "http://alpha.localhost", "https://alpha.localhost"},
+	}
+	for i, s := range steps {
+		w := f.do(t, req{host: "entraide.internal", path: s.path, remote: "10.1.2.3:5555",
+			header: map[string]string{"X-Forwarded-Host": s.forwarded, "X-Forwarded-Proto": s.proto}})
+		body := w.Body.String()
+		if w.Code != 200 || !strings.Contains(body, s.want) || (s.deny != "" && strings.Contains(body, s.deny)) {
+			t.Fatalf("step %d, %s%s by %s (cache %q): status %d, want %q and not %q", i+1, s.forwarded, s.path, s.proto,
+				w.Header().Get("X-Cache"), w.Code, s.want, s.deny)
+		}
 	}
 }
