@@ -377,8 +377,11 @@ func ListQuery(f Filter) (string, []any) {
 	if utf8.RuneCountInString(f.Query) > 200 {
 		f.Query = string([]rune(f.Query)[:200])
 	}
+	// Without words to rank, the preferred EPCI changes nothing when
+	// there is none, or when the list is of one EPCI (every post shown is
+	// in it, or none is): the order is then simply the newest first.
 	sql := listSQL
-	if f.Query == "" && (f.Near == "" || f.Near == f.EPCI) {
+	if f.Query == "" && (f.Near == "" || f.EPCI != "") {
 		sql = listNewestSQL
 	}
 	return sql, []any{f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page - 1) * PerPage, parseDate(f.Date)}

@@ -267,6 +267,8 @@ func TestListAndSearch(t *testing.T) {
 		{"category", help.Filter{Category: "ecoute"}, "Je propose des appels | Aide à domicile pour ma mère"},
 		{"EPCI (Nantes Métropole)", help.Filter{EPCI: "244400404"}, "Courses au marché | Aide à domicile pour ma mère"},
 		{"nearest first", help.Filter{Near: "244400404"}, "Courses au marché | Aide à domicile pour ma mère | Je propose des appels"},
+		{"one EPCI, another preferred", help.Filter{EPCI: "244400404", Near: "244400610"}, "Courses au marché | Aide à domicile pour ma mère"},
+		{"one EPCI, the same preferred", help.Filter{EPCI: "244400404", Near: "244400404"}, "Courses au marché | Aide à domicile pour ma mère"},
 		{"no match", help.Filter{Query: "piano"}, ""},
 		{"a date keeps posts that can happen then", help.Filter{Date: "2026-12-24"}, "Je propose des appels | Courses au marché | Aide à domicile pour ma mère"},
 		{"a date outside a period", help.Filter{Date: "2027-02-01", Category: "courses"}, ""},
@@ -467,5 +469,31 @@ func TestUpdate(t *testing.T) {
 	got, err = f.svc.Update(relu, c, q.ID, draft("Promenade du chien", "Mon chien a besoin de sortir le midi et le soir."))
 	if err != nil || got.Visibility != help.VisibilityPending {
 		t.Fatalf("edited premoderated post = %s, %v", got.Visibility, err)
+	}
+}
+
+// The list is read newest first, in the order of an index that stops after
+// the page, whenever nothing is ranked: no words, and no preferred EPCI
+// that could come before the others.
+func TestListQueryRanksOnlyWhenNeeded(t *testing.T) {
+	newest, _ := help.ListQuery(help.Filter{})
+	tests := []struct {
+		name   string
+		filter help.Filter
+		ranked bool
+	}{
+		{"nothing", help.Filter{}, false},
+		{"one EPCI", help.Filter{EPCI: "244400404"}, false},
+		{"one EPCI, another preferred", help.Filter{EPCI: "244400404", Near: "244400610"}, false},
+		{"one EPCI, the same preferred", help.Filter{EPCI: "244400404", Near: "244400404"}, false},
+		{"every EPCI, one preferred", help.Filter{Near: "244400404"}, true},
+		{"words", help.Filter{EPCI: "244400404", Query: "courses"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if sql, _ := help.ListQuery(tc.filter); (sql != newest) != tc.ranked {
+				t.Fatalf("ranked: %v, want %v", sql != newest, tc.ranked)
+			}
+		})
 	}
 }
