@@ -90,6 +90,11 @@ type Localizer struct {
 	// own holds the ids of the messages that portal words itself in Lang.
 	own    map[string]struct{}
 	portal string
+	// plain remembers the messages asked for without data (most of a
+	// page's words), id → text: the same id always gives the same text
+	// here, and go-i18n's lookup cost microseconds each, dozens of times
+	// per page. Only known ids are kept, so it holds at most the bundle.
+	plain sync.Map
 }
 
 // For returns a localizer for locale, falling back to French for any
@@ -127,6 +132,16 @@ func (l *Localizer) N(id string, count int, pairs ...any) string {
 }
 
 func (l *Localizer) translate(id string, count any, pairs []any) string {
+	if count == nil && len(pairs) == 0 {
+		if s, ok := l.plain.Load(id); ok {
+			return s.(string)
+		}
+		s, ok := l.localize(id, nil, nil)
+		if ok {
+			l.plain.Store(id, s)
+		}
+		return s
+	}
 	data := map[string]any{}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if k, ok := pairs[i].(string); ok {
@@ -138,15 +153,22 @@ func (l *Localizer) translate(id string, count any, pairs []any) string {
 		// written as the language writes numbers ("1 234", "1,234").
 		data["Count"] = l.Number(n)
 	}
+	s, _ := l.localize(id, data, count)
+	return s
+}
+
+// localize asks go-i18n for the message, the portal's own wording first; a
+// missing message gives its id, and false.
+func (l *Localizer) localize(id string, data map[string]any, count any) (string, bool) {
 	key := id
 	if _, ok := l.own[id]; ok {
 		key = portalMessageID(l.portal, id)
 	}
 	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
 	if err != nil {
-		return id
+		return id, false
 	}
-	return s
+	return s, true
 }
 
 // Negotiate picks the language of a request among the portal's enabled

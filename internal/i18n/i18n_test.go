@@ -169,14 +169,23 @@ func TestPortalWords(t *testing.T) {
 		{"lozere", "fr", "post.kind.demande", -1, "Appel"},
 		{"lozere", "en", "post.kind.demande", -1, "Request"},
 	}
-	for _, tc := range tests {
-		l := b.ForPortal(tc.portal, tc.lang)
-		got := l.T(tc.id)
-		if tc.count >= 0 {
-			got = l.N(tc.id, tc.count)
-		}
-		if got != tc.want {
-			t.Errorf("%s %s %s = %q, want %q", tc.portal, tc.lang, tc.id, got, tc.want)
+	// Twice: the second time, words without data come from what each
+	// localizer remembered, and must not have mixed portals or languages.
+	tests = append(tests, struct {
+		portal, lang, id string
+		count            int
+		want             string
+	}{"tousvoisins44", "fr", "no.such.message", -1, "no.such.message"})
+	for pass := range 2 {
+		for _, tc := range tests {
+			l := b.ForPortal(tc.portal, tc.lang)
+			got := l.T(tc.id)
+			if tc.count >= 0 {
+				got = l.N(tc.id, tc.count)
+			}
+			if got != tc.want {
+				t.Errorf("pass %d: %s %s %s = %q, want %q", pass+1, tc.portal, tc.lang, tc.id, got, tc.want)
+			}
 		}
 	}
 	// The platform's own localizer still speaks the platform's words.
