@@ -31,12 +31,17 @@ type Reminder struct {
 	Locale     string
 }
 
-// DueReminders marks and returns the sign-ups for tomorrow (in Paris) not
-// reminded yet: each is returned once, whatever the number of runs.
-func (s *Service) DueReminders(ctx context.Context) ([]Reminder, error) {
+// Remind marks the sign-ups for tomorrow (in Paris) not reminded yet and
+// hands each to send, in the same transaction: when send fails, none is
+// marked and the next run hands them all again, so send must not repeat a
+// reminder it already queued (the job queues them with mail's EnqueueOnce).
+// Each is reminded once however many runs overlap: the marking statement
+// locks the rows it returns. It returns how many were handed to send.
+func (s *Service) Remind(ctx context.Context, send func(Reminder) error) (int, error) {
 	tomorrow := civil(s.now()).AddDate(0, 0, 1)
-	var out []Reminder
+	var due []Reminder
 	err := s.db.Tx(ctx, func(tx pgx.Tx) error {
+		due = due[:0]
 		rows, err := tx.Query(ctx, remindSQL, tomorrow)
 		if err != nil {
 			return fmt.Errorf("events: due reminders: %w", err)
@@ -51,11 +56,22 @@ func (s *Service) DueReminders(ctx context.Context) ([]Reminder, error) {
 				return fmt.Errorf("events: due reminders: %w", err)
 			}
 			r.Occurrence = occurrenceAt(start, end, day)
-			out = append(out, r)
+			due = append(due, r)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("events: due reminders: %w", err)
+		}
+		for _, r := range due {
+			if err := send(r); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return 0, err
+	}
+	return len(due), nil
 }
 
 // RemindArgs is the hourly job that reminds a portal's sign-ups of
@@ -82,18 +98,14 @@ func RegisterJobs(ws *jobs.Workers, svc *Service, n Notices, log *slog.Logger) {
 		if !t.HasModule("agenda") {
 			return nil
 		}
-		due, err := svc.DueReminders(ctx)
-		if err != nil || len(due) == 0 {
-			return err
-		}
 		queue, err := jobs.FromContext(ctx)
 		if err != nil {
 			return err
 		}
 		// Each email is a job of its own: a mail server that is down
-		// delays it without failing the reminders already marked.
+		// delays the emails, not the reminders.
 		mailer := &mail.Queued{Queue: queue}
-		for _, r := range due {
+		_, err = svc.Remind(ctx, func(r Reminder) error {
 			l := n.Messages.For(r.Locale)
 			where := r.Address
 			if r.OnlineURL != "" {
@@ -102,17 +114,21 @@ func RegisterJobs(ws *jobs.Workers, svc *Service, n Notices, log *slog.Logger) {
 			body := l.T("email.events.reminder.body", "Name", r.Name, "Portal", t.Name, "Title", r.Title,
 				"When", l.DateTime(r.Occurrence.Start), "Where", where,
 				"Link", fmt.Sprintf("%sagenda/%d", n.PortalURL(t), r.EventID))
-			err := mailer.Send(ctx, r.Email, l.T("email.events.reminder.subject", "Portal", t.Name, "Title", r.Title), body)
+			// Named, so that a run that fails after queuing some
+			// reminders, and is retried, does not send those twice.
+			once := fmt.Sprintf("events-reminder:%d:%s", r.EventID, r.Occurrence.Start.Format(time.RFC3339))
+			err := mailer.SendOnce(ctx, once, r.Email, l.T("email.events.reminder.subject", "Portal", t.Name, "Title", r.Title), body)
 			if errors.Is(err, mail.ErrInvalidMessage) {
 				// No retry can send to this address; the others must
 				// still be reminded.
 				log.Error("events: reminder cannot be sent", "tenant", t.Slug, "event_id", r.EventID, "error", err)
-				continue
+				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("events: queue reminder for event %d: %w", r.EventID, err)
 			}
-		}
-		return nil
+			return nil
+		})
+		return err
 	})
 }

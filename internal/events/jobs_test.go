@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -63,9 +64,9 @@ func TestReminderJob(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	// The job already ran: running again finds nothing more to remind.
-	again, err := f.svc.DueReminders(ctx)
-	if err != nil || len(again) != 0 {
-		t.Fatalf("second run: %d reminders, %v", len(again), err)
+	again, err := f.svc.Remind(ctx, func(events.Reminder) error { return nil })
+	if err != nil || again != 0 {
+		t.Fatalf("second run: %d reminders, %v", again, err)
 	}
 	time.Sleep(500 * time.Millisecond)
 	msgs := f.messages(t, "libre")
@@ -85,5 +86,49 @@ func TestReminderJob(t *testing.T) {
 	}
 	if entries, _ := f.outbox.List(context.Background(), "ouvert", 10); len(entries) != 0 {
 		t.Fatalf("ouvert got %d messages", len(entries))
+	}
+}
+
+// A run that cannot queue every reminder marks none: the next run hands
+// them all again, and nobody goes unreminded.
+func TestReminderRunThatFailsMarksNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.env.Ctx(t, "libre")
+	ref := f.referent(t, ctx, "Rémi")
+	tomorrow := inDays(1)
+	d := workshop(tomorrow)
+	d.Recurrence, d.Count, d.MonthWeek = events.RecurNone, 0, 0
+	ev, err := f.svc.Create(ctx, ref, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Ana", "Bob"} {
+		if _, err := f.svc.SignUp(ctx, f.user(t, ctx, name), ev.ID, tomorrow.Format("2006-01-02")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	down := errors.New("queue unavailable")
+	runs := []struct {
+		name    string
+		failAt  int // the send that fails, 0 for none
+		handed  int
+		wantErr error
+	}{
+		{"the second send fails", 2, 2, down},
+		{"the next run hands both again", 0, 2, nil},
+		{"then nothing is left", 0, 0, nil},
+	}
+	for _, run := range runs {
+		sent := 0
+		n, err := f.svc.Remind(ctx, func(events.Reminder) error {
+			sent++
+			if sent == run.failAt {
+				return down
+			}
+			return nil
+		})
+		if !errors.Is(err, run.wantErr) || sent != run.handed {
+			t.Fatalf("%s: %d handed, %d returned, error %v; want %d handed, error %v", run.name, sent, n, err, run.handed, run.wantErr)
+		}
 	}
 }

@@ -24,6 +24,10 @@ type SendArgs struct {
 	Text    string `json:"text"`
 	HTML    string `json:"html,omitempty"`
 	ReplyTo string `json:"reply_to,omitempty"`
+	// Once, when set, names a message that must go out once: queuing it
+	// again with the same words under the same name, while the first is
+	// waiting or was sent less than a day ago, adds nothing (see EnqueueOnce).
+	Once string `json:"once,omitempty"`
 }
 
 // Kind names the job in River's table.
@@ -34,9 +38,15 @@ func (SendArgs) Kind() string { return "mail_send" }
 // short enough that a confirmation link does not arrive days late.
 const sendMaxAttempts = 12
 
-// InsertOpts bounds the retries of a message.
-func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: sendMaxAttempts}
+// InsertOpts bounds the retries of a message; a message named Once is
+// unique by its arguments (portal, recipient, words and name), so River
+// drops a second copy.
+func (a SendArgs) InsertOpts() river.InsertOpts {
+	o := river.InsertOpts{MaxAttempts: sendMaxAttempts}
+	if a.Once != "" {
+		o.UniqueOpts = river.UniqueOpts{ByArgs: true}
+	}
+	return o
 }
 
 func (a SendArgs) message() Message {
@@ -47,12 +57,21 @@ func (a SendArgs) message() Message {
 // so a message that could never be sent is refused here, to the caller
 // (ErrInvalidMessage), rather than cancelled later in a worker.
 func Enqueue(ctx context.Context, q *jobs.Queue, msg Message) error {
+	return EnqueueOnce(ctx, q, msg, "")
+}
+
+// EnqueueOnce is Enqueue for a message that must go out once even if its
+// sender queues it again, named once ("" for none): work that queues
+// messages and then fails is retried whole, and the messages already
+// queued are not sent twice.
+func EnqueueOnce(ctx context.Context, q *jobs.Queue, msg Message, once string) error {
 	// The sender is checked when the job runs: it is the portal's, not
 	// the caller's.
 	if _, _, err := checkMessage(msg); err != nil {
 		return err
 	}
-	args := SendArgs{TenantArgs: jobs.For(ctx), To: msg.To, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, ReplyTo: msg.ReplyTo}
+	args := SendArgs{TenantArgs: jobs.For(ctx), To: msg.To, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
+		ReplyTo: msg.ReplyTo, Once: once}
 	if err := jobs.Enqueue(ctx, q, args); err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}

@@ -214,3 +214,35 @@ func TestEnqueueRefusesInvalidMessages(t *testing.T) {
 		t.Errorf("Enqueue of a valid message: %v", err)
 	}
 }
+
+// A message named once is queued once, however often its sender queues it
+// again; the same words under another name, or to another portal, are
+// other messages.
+func TestEnqueueOnce(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"), testutil.Portal("beta"))
+	q := jobstest.Start(t, env, nil)
+	ctxA, ctxB := env.Ctx(t, "alpha"), env.Ctx(t, "beta")
+	msg := Message{To: "lea@example.fr", Subject: "Demain", Text: "Rappel : l'atelier a lieu demain."}
+	steps := []struct {
+		ctx  context.Context
+		once string
+	}{
+		{ctxA, "rappel:1"}, {ctxA, "rappel:1"}, {ctxA, "rappel:1"},
+		{ctxA, "rappel:2"},
+		{ctxB, "rappel:1"},
+		{ctxA, ""}, {ctxA, ""},
+	}
+	for _, s := range steps {
+		if err := EnqueueOnce(s.ctx, q, msg, s.once); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := env.DB.Pool().QueryRow(context.Background(),
+		`SELECT count(*) FROM `+jobs.Schema+`.river_job WHERE kind = 'mail_send'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 { // rappel:1 on alpha, rappel:2, rappel:1 on beta, two unnamed
+		t.Fatalf("%d messages queued, want 5", n)
+	}
+}

@@ -19,6 +19,12 @@ func (m *Queued) Send(ctx context.Context, to, subject, text string) error {
 	return Enqueue(ctx, m.Queue, Message{To: to, Subject: subject, Text: text})
 }
 
+// SendOnce queues an email that must go out once, named once (see
+// EnqueueOnce).
+func (m *Queued) SendOnce(ctx context.Context, once, to, subject, text string) error {
+	return EnqueueOnce(ctx, m.Queue, Message{To: to, Subject: subject, Text: text}, once)
+}
+
 // Direct sends at once through a sender, from the portal in ctx: for the
 // command line and tests, where there is no worker to run jobs.
 type Direct struct {
