@@ -136,7 +136,7 @@ func (l *Localizer) translate(id string, count any, pairs []any) string {
 		if s, ok := l.plain.Load(id); ok {
 			return s.(string)
 		}
-		s, ok := l.localize(id, nil, nil)
+		s, ok := l.localize(id, map[string]any{}, nil)
 		if ok {
 			l.plain.Store(id, s)
 		}
