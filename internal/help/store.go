@@ -58,15 +58,24 @@ UPDATE posts SET kind = $3, category_code = $4, title = $5, description = $6, co
 	// listSQL is the public list when there is a preferred EPCI ($5: the
 	// territory subdomain's, or the person's) or words: posts of the
 	// preferred EPCI first, then the best text matches, then the newest.
-	// Every match is ranked, so the count comes with them.
+	// Every match is ranked, so the count comes with them. The ranking
+	// reads only what it sorts on; the page's 20 posts and their authors
+	// are read afterwards: sorting the matches with their whole text and
+	// author, as it first did, made a search 2.5 times slower (7 ms against
+	// 2.5 ms for a word in 1,000 of 100,000 posts).
 	listSQL = `
-SELECT ` + postColumns + `, count(*) OVER () AS total
-  FROM posts p JOIN users u ON u.id = p.author_id
- WHERE ` + listFilter + `
- ORDER BY (p.epci_code = $5) DESC,
-          CASE WHEN $4 = '' THEN 0 ELSE ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', $4)) END DESC,
-          p.created_at DESC, p.id DESC
- LIMIT $6 OFFSET $7`
+WITH ranked AS (
+    SELECT p.id, p.epci_code = $5 AS near,
+           CASE WHEN $4 = '' THEN 0 ELSE ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', $4)) END AS rank,
+           p.created_at, count(*) OVER () AS total
+      FROM posts p
+     WHERE ` + listFilter + `
+     ORDER BY near DESC, rank DESC, p.created_at DESC, p.id DESC
+     LIMIT $6 OFFSET $7
+)
+SELECT ` + postColumns + `, r.total
+  FROM ranked r JOIN posts p ON p.id = r.id JOIN users u ON u.id = p.author_id
+ ORDER BY r.near DESC, r.rank DESC, r.created_at DESC, r.id DESC`
 
 	// listNewestSQL is the public list with neither, newest first: the page
 	// is read in the order of a posts_listed index and stops after $6 rows,
