@@ -86,6 +86,9 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 		page("Liste filtrée (thème + EPCI)", floorList, t.portal, "/annonces?"+listQuery),
 		page("Recherche plein texte", floorSearch, t.searched, "/annonces?"+searchQuery),
 		signedInPage("Liste filtrée, résident connecté", floorList, "resident", t.portal, "/annonces?"+listQuery),
+		// What a signed-in resident sees first: every post, those of their
+		// own EPCI first, which ranks every open post of the portal.
+		signedInPage("Liste, résident connecté, sans filtre", floorList, "resident", t.portal, "/annonces"),
 		signedInPage("Recherche, résident connecté", floorSearch, "resident", t.searched, "/annonces?"+searchQuery),
 		{floor: floorList, Scenario: bench.Scenario{Name: "Page d'une annonce", New: func(ctx context.Context, _ int) (bench.Worker, error) {
 			hc := c.HTTP()
