@@ -293,6 +293,17 @@ func TestListAndSearch(t *testing.T) {
 	if total != 28 || len(p1) != help.PerPage || len(p2) != 28-help.PerPage || p1[0].ID == p2[0].ID {
 		t.Fatalf("pages: total %d, %d + %d", total, len(p1), len(p2))
 	}
+	// The same pages through the ranked query (a preferred EPCI): the
+	// same count, every post once.
+	r1, rtotal, _ := f.svc.List(ctx, help.Filter{Page: 1, Near: "244400404"})
+	r2, _, _ := f.svc.List(ctx, help.Filter{Page: 2, Near: "244400404"})
+	seen := map[int64]bool{}
+	for _, p := range append(r1, r2...) {
+		seen[p.ID] = true
+	}
+	if rtotal != 28 || len(r1) != help.PerPage || len(seen) != 28 {
+		t.Fatalf("ranked pages: total %d, %d + %d, %d distinct", rtotal, len(r1), len(r2), len(seen))
+	}
 }
 
 func TestCloseRenewAndExpire(t *testing.T) {
