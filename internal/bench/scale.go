@@ -439,8 +439,10 @@ func waitStartupJobs(ctx context.Context, conn *pgx.Conn, began, answered time.T
        count(*) FILTER (WHERE created_at >= $1)
 FROM entraide.river_job`
 	deadline := answered.Add(2 * time.Minute)
-	// The queue's leader is elected a moment after start; until it has
-	// queued the periodic jobs, an empty queue means nothing.
+	// The queue's leader is elected a moment after start, later when the
+	// previous server's leadership has yet to lapse; until it has queued
+	// the periodic jobs (every portal has some), an empty queue means
+	// nothing.
 	if wait := time.Until(answered.Add(3 * time.Second)); wait > 0 {
 		time.Sleep(wait)
 	}
@@ -449,7 +451,7 @@ FROM entraide.river_job`
 		if err := conn.QueryRow(ctx, pending, began).Scan(&left, &queued); err != nil {
 			return 0, 0, fmt.Errorf("bench: read the job queue: %w", err)
 		}
-		if left == 0 || time.Now().After(deadline) {
+		if (queued > 0 && left == 0) || time.Now().After(deadline) {
 			return queued, time.Since(answered).Seconds(), nil
 		}
 		select {
