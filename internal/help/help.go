@@ -380,9 +380,13 @@ func ListQuery(f Filter) (string, []any) {
 	// Without words to rank, the preferred EPCI changes nothing when
 	// there is none, or when the list is of one EPCI (every post shown is
 	// in it, or none is): the order is then simply the newest first.
+	// Otherwise, without words, it is its EPCI's newest, then the others'.
 	sql := listSQL
-	if f.Query == "" && (f.Near == "" || f.EPCI != "") {
+	switch {
+	case f.Query == "" && (f.Near == "" || f.EPCI != ""):
 		sql = listNewestSQL
+	case f.Query == "":
+		sql = listNearSQL
 	}
 	return sql, []any{f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page - 1) * PerPage, parseDate(f.Date)}
 }

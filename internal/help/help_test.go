@@ -293,8 +293,8 @@ func TestListAndSearch(t *testing.T) {
 	if total != 28 || len(p1) != help.PerPage || len(p2) != 28-help.PerPage || p1[0].ID == p2[0].ID {
 		t.Fatalf("pages: total %d, %d + %d", total, len(p1), len(p2))
 	}
-	// The same pages through the ranked query (a preferred EPCI): the
-	// same count, every post once.
+	// The same pages with a preferred EPCI (its posts first): the same
+	// count, every post once.
 	r1, rtotal, _ := f.svc.List(ctx, help.Filter{Page: 1, Near: "244400404"})
 	r2, _, _ := f.svc.List(ctx, help.Filter{Page: 2, Near: "244400404"})
 	seen := map[int64]bool{}
@@ -302,7 +302,17 @@ func TestListAndSearch(t *testing.T) {
 		seen[p.ID] = true
 	}
 	if rtotal != 28 || len(r1) != help.PerPage || len(seen) != 28 {
-		t.Fatalf("ranked pages: total %d, %d + %d, %d distinct", rtotal, len(r1), len(r2), len(seen))
+		t.Fatalf("near pages: total %d, %d + %d, %d distinct", rtotal, len(r1), len(r2), len(seen))
+	}
+	// And through the ranked query (words): 25 posts say "remplir".
+	w1, wtotal, _ := f.svc.List(ctx, help.Filter{Page: 1, Query: "remplir", Near: "244400404"})
+	w2, _, _ := f.svc.List(ctx, help.Filter{Page: 2, Query: "remplir", Near: "244400404"})
+	seen = map[int64]bool{}
+	for _, p := range append(w1, w2...) {
+		seen[p.ID] = true
+	}
+	if wtotal != 25 || len(w1) != help.PerPage || len(seen) != 25 {
+		t.Fatalf("ranked pages: total %d, %d + %d, %d distinct", wtotal, len(w1), len(w2), len(seen))
 	}
 }
 
@@ -488,22 +498,28 @@ func TestUpdate(t *testing.T) {
 // that could come before the others.
 func TestListQueryRanksOnlyWhenNeeded(t *testing.T) {
 	newest, _ := help.ListQuery(help.Filter{})
+	near, _ := help.ListQuery(help.Filter{Near: "244400404"})
+	ranked, _ := help.ListQuery(help.Filter{Query: "courses"})
+	if newest == near || near == ranked || newest == ranked {
+		t.Fatal("the three list queries should differ")
+	}
 	tests := []struct {
 		name   string
 		filter help.Filter
-		ranked bool
+		want   string
 	}{
-		{"nothing", help.Filter{}, false},
-		{"one EPCI", help.Filter{EPCI: "244400404"}, false},
-		{"one EPCI, another preferred", help.Filter{EPCI: "244400404", Near: "244400610"}, false},
-		{"one EPCI, the same preferred", help.Filter{EPCI: "244400404", Near: "244400404"}, false},
-		{"every EPCI, one preferred", help.Filter{Near: "244400404"}, true},
-		{"words", help.Filter{EPCI: "244400404", Query: "courses"}, true},
+		{"nothing", help.Filter{}, newest},
+		{"one EPCI", help.Filter{EPCI: "244400404"}, newest},
+		{"one EPCI, another preferred", help.Filter{EPCI: "244400404", Near: "244400610"}, newest},
+		{"one EPCI, the same preferred", help.Filter{EPCI: "244400404", Near: "244400404"}, newest},
+		{"every EPCI, one preferred", help.Filter{Near: "244400404", Category: "courses"}, near},
+		{"words", help.Filter{EPCI: "244400404", Query: "courses"}, ranked},
+		{"words and a preferred EPCI", help.Filter{Near: "244400404", Query: "courses"}, ranked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if sql, _ := help.ListQuery(tc.filter); (sql != newest) != tc.ranked {
-				t.Fatalf("ranked: %v, want %v", sql != newest, tc.ranked)
+			if sql, _ := help.ListQuery(tc.filter); sql != tc.want {
+				t.Fatal("another query was chosen")
 			}
 		})
 	}

