@@ -29,7 +29,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/entraide/entraide/internal/kv"
@@ -77,8 +76,6 @@ type Cache struct {
 	items map[string]*list.Element // key → *entry, in order
 	order *list.List               // front: most recently used
 	bytes int64
-
-	hits, misses, stored atomic.Int64
 }
 
 type entry struct {
@@ -175,19 +172,25 @@ func (c *Cache) Get(key string) (*Page, bool) {
 	defer c.mu.Unlock()
 	el, ok := c.items[key]
 	if !ok {
-		c.misses.Add(1)
 		return nil, false
 	}
 	e := el.Value.(*entry)
 	if !now.Before(e.expires) {
 		c.remove(el)
-		c.misses.Add(1)
 		return nil, false
 	}
 	c.order.MoveToFront(el)
-	c.hits.Add(1)
 	return e.page, true
 }
+
+// gzipWriters are reused: a compressor's state is a few hundred
+// kilobytes, too much to make again for every page stored. The default
+// level: a page is compressed once and sent many times, so a little more
+// work than the on-the-fly compression's fastest level pays.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	return w
+}}
 
 // Put stores a page drawn under key: header (copied) and body (kept: the
 // caller must not change it afterwards). It compresses the body once here.
@@ -197,10 +200,9 @@ func (c *Cache) Put(key string, header http.Header, body []byte) error {
 		return nil
 	}
 	var gz bytes.Buffer
-	w, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	if err != nil {
-		return fmt.Errorf("pagecache: gzip: %w", err)
-	}
+	w := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(w)
+	w.Reset(&gz)
 	if _, err := w.Write(body); err != nil {
 		return fmt.Errorf("pagecache: gzip: %w", err)
 	}
@@ -220,7 +222,6 @@ func (c *Cache) Put(key string, header http.Header, body []byte) error {
 	for c.bytes > c.opts.MaxBytes {
 		c.remove(c.order.Back())
 	}
-	c.stored.Add(1)
 	return nil
 }
 
@@ -245,16 +246,10 @@ func (c *Cache) Clear() {
 	c.bytes = 0
 }
 
-// Stats are counters since the start, for the logs and the benchmark.
-type Stats struct {
-	Hits, Misses, Stored int64
-	Pages                int
-	Bytes                int64
-}
-
-// Stats returns the counters and the current size.
-func (c *Cache) Stats() Stats {
+// Size is how many pages are stored, and their bytes as bounded by
+// MaxBytes.
+func (c *Cache) Size() (pages int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Stored: c.stored.Load(), Pages: len(c.items), Bytes: c.bytes}
+	return len(c.items), c.bytes
 }

@@ -1,7 +1,10 @@
 package pagecache
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -94,14 +97,21 @@ func TestLifetimeAndBounds(t *testing.T) {
 				if !ok || string(p.Body) != page || p.Header.Get("Content-Type") == "" || len(p.Gzip) == 0 {
 					t.Fatalf("page %q: kept %v", k, ok)
 				}
+				zr, err := gzip.NewReader(bytes.NewReader(p.Gzip))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if unzipped, err := io.ReadAll(zr); err != nil || string(unzipped) != page {
+					t.Fatalf("page %q: its gzip does not give the page back (%v)", k, err)
+				}
 			}
 			for _, k := range tc.absent {
 				if _, ok := c.Get(k); ok {
 					t.Fatalf("page %q is still served", k)
 				}
 			}
-			if st := c.Stats(); st.Bytes > max(tc.opts.MaxBytes, 0) {
-				t.Fatalf("%d bytes kept, bound %d", st.Bytes, tc.opts.MaxBytes)
+			if _, bytes := c.Size(); bytes > max(tc.opts.MaxBytes, 0) {
+				t.Fatalf("%d bytes kept, bound %d", bytes, tc.opts.MaxBytes)
 			}
 		})
 	}
