@@ -3,10 +3,11 @@
 //
 // Every portal's tables live in the schema "tenant_<slug>"; platform-wide
 // tables (portal registry, migration bookkeeping, job queue) live in the
-// schema "entraide". Code never names a schema: Tx reads the portal from the
-// context and sets search_path for that transaction only, with
-// SET LOCAL search_path, sent with its BEGIN. A session-level SET would stay on the
-// pooled connection and leak into the next borrower, who may be another portal.
+// schema "entraide". Code never names a schema: Tx, ReadTx and Read read the
+// portal from the context and set search_path for that transaction only
+// (SET LOCAL, sent with BEGIN; or set_config(…, true) at the head of a
+// Read's message). A session-level SET would stay on the pooled connection
+// and leak into the next borrower, who may be another portal.
 package db
 
 import (
@@ -174,20 +175,65 @@ func (d *DB) ReadTx(ctx context.Context, fn func(pgx.Tx) error) error {
 }
 
 func (d *DB) tx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	t, ok := tenant.FromContext(ctx)
-	if !ok {
-		return ErrNoTenant
+	schema, err := d.schemaOf(ctx)
+	if err != nil {
+		return err
 	}
-	if !t.Slug.Valid() || !d.Servable(t.Slug) {
-		return fmt.Errorf("%w: %q", ErrTenantUnavailable, t.Slug)
-	}
-	if err := InSchema(ctx, d.pool, opts, tenant.SchemaFor(t.Slug), fn); err != nil {
+	if err := InSchema(ctx, d.pool, opts, schema, fn); err != nil {
 		return err
 	}
 	if opts.AccessMode != pgx.ReadOnly {
 		if f := d.afterWrite.Load(); f != nil {
+			t, _ := tenant.FromContext(ctx)
 			(*f)(ctx, t.Slug)
 		}
+	}
+	return nil
+}
+
+// schemaOf is the schema of the portal in ctx, if that portal may be
+// served: no portal, or one this process may not serve, fails closed.
+func (d *DB) schemaOf(ctx context.Context) (string, error) {
+	t, ok := tenant.FromContext(ctx)
+	if !ok {
+		return "", ErrNoTenant
+	}
+	if !t.Slug.Valid() || !d.Servable(t.Slug) {
+		return "", fmt.Errorf("%w: %q", ErrTenantUnavailable, t.Slug)
+	}
+	return tenant.SchemaFor(t.Slug), nil
+}
+
+// pinReadSQL opens a Read: it pins the schema and makes the transaction
+// read-only, both for this transaction only (is_local), so both are gone
+// once it ends.
+const pinReadSQL = `SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)`
+
+// Read sends the queries queued in b in one round trip and runs their
+// callbacks (QueuedQuery.Query, QueryRow or Exec) as the answers come. It
+// is ReadTx for work whose queries are known before the first answer: the
+// pin, then b's queries, travel in one message, and PostgreSQL runs them
+// as one implicit transaction that ends with the message (the extended
+// protocol's Sync), so neither BEGIN nor COMMIT costs a round trip. The
+// pin is set_config(…, true), local to that transaction like SET LOCAL in
+// Tx: nothing outlives the message on the pooled connection, and a failed
+// query rolls everything back. The transaction is read-only, as ReadTx's.
+func (d *DB) Read(ctx context.Context, b *pgx.Batch) error {
+	schema, err := d.schemaOf(ctx)
+	if err != nil {
+		return err
+	}
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("db: acquire for a read in %s: %w", schema, err)
+	}
+	defer conn.Release()
+	pinned := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 1+len(b.QueuedQueries))}
+	pinned.Queue(pinReadSQL, schema)
+	pinned.QueuedQueries = append(pinned.QueuedQueries, b.QueuedQueries...)
+	notePinned(conn.Conn(), schema)
+	if err := conn.SendBatch(ctx, pinned).Close(); err != nil {
+		return fmt.Errorf("db: read in %s: %w", schema, err)
 	}
 	return nil
 }

@@ -59,18 +59,39 @@ func TestSameIDsStayInTheirOwnSchema(t *testing.T) {
 		{"beta reads beta", ctxB, "Courses de beta", "alpha"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := labels(t, env.DB, tc.ctx)
-			if len(got) == 0 || got[0] != tc.want {
-				t.Fatalf("labels = %q, want first %q", got, tc.want)
-			}
-			for _, l := range got {
-				if strings.Contains(l, tc.deny) {
-					t.Fatalf("portal read another portal's row: %q", l)
+		for _, read := range []struct {
+			name string
+			fn   func(*testing.T, *db.DB, context.Context) []string
+		}{{"ReadTx", labels}, {"Read", labelsInOneTrip}} {
+			t.Run(tc.name+" with "+read.name, func(t *testing.T) {
+				got := read.fn(t, env.DB, tc.ctx)
+				if len(got) == 0 || got[0] != tc.want {
+					t.Fatalf("labels = %q, want first %q", got, tc.want)
 				}
-			}
-		})
+				for _, l := range got {
+					if strings.Contains(l, tc.deny) {
+						t.Fatalf("portal read another portal's row: %q", l)
+					}
+				}
+			})
+		}
 	}
+}
+
+// labelsInOneTrip is labels read with Read, in one round trip.
+func labelsInOneTrip(t *testing.T, d *db.DB, ctx context.Context) []string {
+	t.Helper()
+	var out []string
+	b := &pgx.Batch{}
+	b.Queue(`SELECT label->>'fr' FROM categories ORDER BY position, id`).Query(func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err := d.Read(ctx, b); err != nil {
+		t.Fatalf("read categories: %v", err)
+	}
+	return out
 }
 
 // A write through one portal's handle, by the same id another portal also
@@ -141,16 +162,48 @@ func TestConnectionCarriesNothingToTheNextBorrower(t *testing.T) {
 		t.Fatalf("beta sees %q on the connection alpha used", got)
 	}
 
-	// A failed transaction must not leave its setting behind either.
+	// A failed transaction must not leave its setting behind either, nor
+	// a Read, which pins with the same set_config(…, true) in a
+	// transaction that ends with its message, whether it succeeds, fails
+	// in PostgreSQL or fails in its callback.
 	boom := errors.New("boom")
 	if err := single.Tx(ctxA, func(tx pgx.Tx) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("Tx error = %v, want boom", err)
 	}
-	if err := single.Pool().QueryRow(context.Background(), `SELECT current_setting('search_path')`).Scan(&between); err != nil {
-		t.Fatal(err)
+	clean := func(after string) {
+		t.Helper()
+		var path, readOnly string
+		if err := single.Pool().QueryRow(context.Background(),
+			`SELECT current_setting('search_path'), current_setting('transaction_read_only')`).Scan(&path, &readOnly); err != nil {
+			t.Fatal(err)
+		}
+		if path != "pg_catalog" || readOnly != "off" {
+			t.Fatalf("after %s the connection has search_path %q, transaction_read_only %s", after, path, readOnly)
+		}
 	}
-	if between != "pg_catalog" {
-		t.Fatalf("after a rolled-back transaction the search_path is %q", between)
+	clean("a rolled-back transaction")
+	reads := []struct {
+		name    string
+		queue   func(*pgx.Batch)
+		wantErr bool
+	}{
+		{"a read", func(b *pgx.Batch) { b.Queue(`SELECT 1 FROM categories`) }, false},
+		{"a read that fails in PostgreSQL", func(b *pgx.Batch) { b.Queue(`SELECT 1/0 FROM categories`) }, true},
+		{"a read whose callback fails", func(b *pgx.Batch) {
+			b.Queue(`SELECT 1`).QueryRow(func(pgx.Row) error { return boom })
+		}, true},
+	}
+	for _, r := range reads {
+		b := &pgx.Batch{}
+		r.queue(b)
+		if err := single.Read(ctxA, b); (err != nil) != r.wantErr {
+			t.Fatalf("%s: error = %v", r.name, err)
+		}
+		clean(r.name)
+	}
+	// And the next borrower, another portal, reads its own rows.
+	if got := labelsInOneTrip(t, single, ctxB); !contains(got, "Courses de beta") || contains(got, "Courses de alpha") {
+		t.Fatalf("beta sees %q on the connection alpha's reads used", got)
 	}
 }
 
@@ -182,6 +235,11 @@ func TestForgedOrMissingTenantFailsClosed(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Tx error = %v, want %v", err, tc.want)
 			}
+			b := &pgx.Batch{}
+			b.Queue(`SELECT 1`).QueryRow(func(pgx.Row) error { ran = true; return nil })
+			if err := env.DB.Read(tc.ctx, b); !errors.Is(err, tc.want) {
+				t.Fatalf("Read error = %v, want %v", err, tc.want)
+			}
 			if ran {
 				t.Fatal("the function ran without a valid portal")
 			}
@@ -204,18 +262,42 @@ func TestForgedOrMissingTenantFailsClosed(t *testing.T) {
 
 // A read-only transaction refuses writes, so a read path cannot change data
 // by mistake.
-func TestReadTxRefusesWrites(t *testing.T) {
+func TestReadsRefuseWrites(t *testing.T) {
 	env := testutil.NewEnv(t, testutil.Portal("alpha"))
 	ctx := env.Ctx(t, "alpha")
-	err := env.DB.ReadTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM categories`)
-		return err
-	})
-	if err == nil || !strings.Contains(err.Error(), "read-only") {
-		t.Fatalf("write in ReadTx: error = %v, want read-only transaction error", err)
+	tests := []struct {
+		name  string
+		write func() error
+	}{
+		{"ReadTx", func() error {
+			return env.DB.ReadTx(ctx, func(tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, `DELETE FROM categories`)
+				return err
+			})
+		}},
+		{"Read", func() error {
+			b := &pgx.Batch{}
+			b.Queue(`DELETE FROM categories`)
+			return env.DB.Read(ctx, b)
+		}},
+		// A write queued after a read is refused as well: the whole
+		// message is one read-only transaction.
+		{"Read, after a read", func() error {
+			b := &pgx.Batch{}
+			b.Queue(`SELECT count(*) FROM categories`)
+			b.Queue(`UPDATE categories SET position = position + 1`)
+			return env.DB.Read(ctx, b)
+		}},
 	}
-	if got := labels(t, env.DB, ctx); len(got) != 2 {
-		t.Fatalf("categories after refused delete = %q, want 2", got)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.write(); err == nil || !strings.Contains(err.Error(), "read-only") {
+				t.Fatalf("write: error = %v, want read-only transaction error", err)
+			}
+			if got := labels(t, env.DB, ctx); len(got) != 2 {
+				t.Fatalf("categories after refused write = %q, want 2", got)
+			}
+		})
 	}
 }
 
