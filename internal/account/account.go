@@ -553,11 +553,14 @@ func (s *Service) SetLocale(ctx context.Context, userID int64, locale string) er
 // ByID returns an account of the portal in ctx.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 	var u User
-	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+	// Every signed-in request reads its person: one round trip (db.Read).
+	b := &pgx.Batch{}
+	b.Queue(userByIDSQL, id).QueryRow(func(row pgx.Row) error {
 		var err error
-		u, err = scanUser(tx.QueryRow(ctx, userByIDSQL, id))
+		u, err = scanUser(row)
 		return err
 	})
+	err := s.db.Read(ctx, b)
 	return u, err
 }
 

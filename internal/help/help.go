@@ -360,11 +360,14 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Post, int, error) {
 	sql, args := ListQuery(f)
 	var posts []Post
 	var total int
-	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
+	// One query, known in advance: one round trip (db.Read).
+	b := &pgx.Batch{}
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
 		var err error
-		posts, total, err = collectPosts(ctx, tx, sql, args...)
+		posts, total, err = scanPosts(rows)
 		return err
 	})
+	err := s.db.Read(ctx, b)
 	return posts, total, err
 }
 

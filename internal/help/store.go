@@ -179,6 +179,12 @@ func collectPosts(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Po
 	if err != nil {
 		return nil, 0, fmt.Errorf("help: list posts: %w", err)
 	}
+	return scanPosts(rows)
+}
+
+// scanPosts reads the posts of rows (with the total of the list queries)
+// and closes them.
+func scanPosts(rows pgx.Rows) ([]Post, int, error) {
 	defer rows.Close()
 	var out []Post
 	total := 0
