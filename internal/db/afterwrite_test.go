@@ -37,6 +37,16 @@ func TestAfterWriteHearsCommittedWritesOnly(t *testing.T) {
 		{"a read", func() error {
 			return env.DB.ReadTx(env.Ctx(t, "alpha"), func(tx pgx.Tx) error { return nil })
 		}, nil},
+		{"a write in one round trip on beta", func() error {
+			b := &pgx.Batch{}
+			b.Queue(`UPDATE categories SET position = position WHERE code = 'courses'`)
+			return env.DB.Write(env.Ctx(t, "beta"), b)
+		}, []tenant.Slug{"beta"}},
+		{"a read in one round trip", func() error {
+			b := &pgx.Batch{}
+			b.Queue(`SELECT 1 FROM categories`)
+			return env.DB.Read(env.Ctx(t, "alpha"), b)
+		}, nil},
 		{"a write rolled back", func() error {
 			err := env.DB.Tx(env.Ctx(t, "alpha"), func(tx pgx.Tx) error {
 				if err := touch(tx); err != nil {

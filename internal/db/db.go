@@ -3,10 +3,10 @@
 //
 // Every portal's tables live in the schema "tenant_<slug>"; platform-wide
 // tables (portal registry, migration bookkeeping, job queue) live in the
-// schema "entraide". Code never names a schema: Tx, ReadTx and Read read the
-// portal from the context and set search_path for that transaction only
-// (SET LOCAL, sent with BEGIN; or set_config(…, true) at the head of a
-// Read's message). A session-level SET would stay on the pooled connection
+// schema "entraide". Code never names a schema: Tx, ReadTx, Read and Write
+// read the portal from the context and set search_path for that
+// transaction only (SET LOCAL, sent with BEGIN; or set_config(…, true) at
+// the head of a Read's or Write's message). A session-level SET would stay on the pooled connection
 // and leak into the next borrower, who may be another portal.
 package db
 
@@ -204,10 +204,13 @@ func (d *DB) schemaOf(ctx context.Context) (string, error) {
 	return tenant.SchemaFor(t.Slug), nil
 }
 
-// pinReadSQL opens a Read: it pins the schema and makes the transaction
-// read-only, both for this transaction only (is_local), so both are gone
-// once it ends.
-const pinReadSQL = `SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)`
+// The pins at the head of a Read's or a Write's message: the schema, and
+// for a Read a read-only transaction, both for this transaction only
+// (is_local), so both are gone once it ends.
+const (
+	pinReadSQL  = `SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)`
+	pinWriteSQL = `SELECT set_config('search_path', $1, true)`
+)
 
 // Read sends the queries queued in b in one round trip and runs their
 // callbacks (QueuedQuery.Query, QueryRow or Exec) as the answers come. It
@@ -219,23 +222,50 @@ const pinReadSQL = `SELECT set_config('search_path', $1, true), set_config('tran
 // Tx: nothing outlives the message on the pooled connection, and a failed
 // query rolls everything back. The transaction is read-only, as ReadTx's.
 func (d *DB) Read(ctx context.Context, b *pgx.Batch) error {
+	_, err := d.send(ctx, pinReadSQL, b)
+	return err
+}
+
+// Write is Read for writes: b's statements run in one round trip, all or
+// none, in one transaction that commits when PostgreSQL reaches the end
+// of the message, before any callback runs. A callback's error is
+// returned but undoes nothing, so callbacks only read answers (RETURNING
+// rows); a write that must be decided on what it reads first belongs in
+// Tx. Like Tx, it tells AfterWrite.
+func (d *DB) Write(ctx context.Context, b *pgx.Batch) error {
+	slug, err := d.send(ctx, pinWriteSQL, b)
+	if slug != "" {
+		// Told even when the message failed: a callback's error comes
+		// after the commit, and a page version changed for nothing
+		// costs one page drawn again.
+		if f := d.afterWrite.Load(); f != nil {
+			(*f)(ctx, slug)
+		}
+	}
+	return err
+}
+
+// send sends pin then b's queries in one message on one connection, and
+// returns the portal's slug once the message has left.
+func (d *DB) send(ctx context.Context, pin string, b *pgx.Batch) (tenant.Slug, error) {
 	schema, err := d.schemaOf(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("db: acquire for a read in %s: %w", schema, err)
+		return "", fmt.Errorf("db: acquire in %s: %w", schema, err)
 	}
 	defer conn.Release()
 	pinned := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 1+len(b.QueuedQueries))}
-	pinned.Queue(pinReadSQL, schema)
+	pinned.Queue(pin, schema)
 	pinned.QueuedQueries = append(pinned.QueuedQueries, b.QueuedQueries...)
 	notePinned(conn.Conn(), schema)
+	t, _ := tenant.FromContext(ctx)
 	if err := conn.SendBatch(ctx, pinned).Close(); err != nil {
-		return fmt.Errorf("db: read in %s: %w", schema, err)
+		return t.Slug, fmt.Errorf("db: batch in %s: %w", schema, err)
 	}
-	return nil
+	return t.Slug, nil
 }
 
 // AfterWrite sets f to be called after every read-write transaction of a

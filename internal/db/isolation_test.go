@@ -111,15 +111,42 @@ func TestWritesStayInTheirOwnSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := labels(t, env.DB, ctxA), labels(t, env.DB, ctxB)
-	if !contains(a, "Changé par alpha") || !contains(a, "Nouveau alpha") {
-		t.Fatalf("alpha's writes are missing from alpha: %q", a)
+	// The same through Write, in one round trip, with the same ids.
+	w := &pgx.Batch{}
+	w.Queue(`UPDATE categories SET label = '{"fr":"Changé d''un coup par alpha"}' WHERE id = 2`)
+	w.Queue(`INSERT INTO categories (code, label, description, position) VALUES ('encore', '{"fr":"Encore alpha"}', '{}', 10)`)
+	if err := env.DB.Write(ctxA, w); err != nil {
+		t.Fatal(err)
 	}
-	if contains(b, "Changé par alpha") || contains(b, "Nouveau alpha") {
-		t.Fatalf("alpha's writes reached beta: %q", b)
+	a, b := labels(t, env.DB, ctxA), labels(t, env.DB, ctxB)
+	for _, want := range []string{"Changé par alpha", "Nouveau alpha", "Changé d'un coup par alpha", "Encore alpha"} {
+		if !contains(a, want) {
+			t.Fatalf("alpha's write %q is missing from alpha: %q", want, a)
+		}
+		if contains(b, want) {
+			t.Fatalf("alpha's write %q reached beta: %q", want, b)
+		}
 	}
 	if !contains(b, "Courses de beta") {
 		t.Fatalf("beta's own row changed: %q", b)
+	}
+}
+
+// A Write is all or nothing: a statement that fails undoes those before
+// it, as a transaction's would.
+func TestWriteIsAllOrNothing(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"))
+	ctx := env.Ctx(t, "alpha")
+	before := labels(t, env.DB, ctx)
+	w := &pgx.Batch{}
+	w.Queue(`UPDATE categories SET label = '{"fr":"Perdu"}'`)
+	w.Queue(`INSERT INTO categories (code, label, description, position) VALUES ('perdu', '{"fr":"Perdu aussi"}', '{}', 9)`)
+	w.Queue(`INSERT INTO categories (code, label, description, position) VALUES ('perdu', '{"fr":"Doublon"}', '{}', 10)`)
+	if err := env.DB.Write(ctx, w); err == nil || !strings.Contains(err.Error(), "duplicate") {
+		t.Fatalf("Write error = %v, want a duplicate key", err)
+	}
+	if after := labels(t, env.DB, ctx); strings.Join(after, "|") != strings.Join(before, "|") {
+		t.Fatalf("categories after a failed Write = %q, want %q", after, before)
 	}
 }
 
@@ -201,6 +228,12 @@ func TestConnectionCarriesNothingToTheNextBorrower(t *testing.T) {
 		}
 		clean(r.name)
 	}
+	w := &pgx.Batch{}
+	w.Queue(`UPDATE categories SET position = position`)
+	if err := single.Write(ctxA, w); err != nil {
+		t.Fatal(err)
+	}
+	clean("a write in one round trip")
 	// And the next borrower, another portal, reads its own rows.
 	if got := labelsInOneTrip(t, single, ctxB); !contains(got, "Courses de beta") || contains(got, "Courses de alpha") {
 		t.Fatalf("beta sees %q on the connection alpha's reads used", got)
@@ -235,10 +268,12 @@ func TestForgedOrMissingTenantFailsClosed(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Tx error = %v, want %v", err, tc.want)
 			}
-			b := &pgx.Batch{}
-			b.Queue(`SELECT 1`).QueryRow(func(pgx.Row) error { ran = true; return nil })
-			if err := env.DB.Read(tc.ctx, b); !errors.Is(err, tc.want) {
-				t.Fatalf("Read error = %v, want %v", err, tc.want)
+			for name, send := range map[string]func(context.Context, *pgx.Batch) error{"Read": env.DB.Read, "Write": env.DB.Write} {
+				b := &pgx.Batch{}
+				b.Queue(`SELECT 1`).QueryRow(func(pgx.Row) error { ran = true; return nil })
+				if err := send(tc.ctx, b); !errors.Is(err, tc.want) {
+					t.Fatalf("%s error = %v, want %v", name, err, tc.want)
+				}
 			}
 			if ran {
 				t.Fatal("the function ran without a valid portal")
