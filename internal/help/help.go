@@ -182,17 +182,18 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 	from, to := parseDate(d.DateFrom), parseDate(d.DateTo)
 	expires := s.now().Add(time.Duration(t.Rules.RequestExpiryDays) * 24 * time.Hour)
 	var p Post
-	err = s.db.Tx(ctx, func(tx pgx.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, insertPostSQL, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, sc.epci,
-			d.Modes, d.WhenKind, from, to, d.Recurrence, d.Urgent, visibility, authorID, expires, sc.flags).Scan(&id); err != nil {
-			return fmt.Errorf("help: save post: %w", err)
-		}
-		var err error
-		p, err = scanPost(tx.QueryRow(ctx, postByIDSQL, id))
-		return err
-	})
-	return p, err
+	b := &pgx.Batch{}
+	b.Queue(insertPostSQL, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, sc.epci,
+		d.Modes, d.WhenKind, from, to, d.Recurrence, d.Urgent, visibility, authorID, expires, sc.flags).
+		QueryRow(func(row pgx.Row) error {
+			var err error
+			p, err = scanPost(row)
+			return err
+		})
+	if err := s.db.Write(ctx, b); err != nil {
+		return Post{}, fmt.Errorf("help: save post: %w", err)
+	}
+	return p, nil
 }
 
 // screened is what check learns of an accepted draft.

@@ -17,13 +17,17 @@ const (
        p.author_id, u.display_name, u.commune_code, p.created_at, p.updated_at, p.expires_at, p.thanks, p.matches_notified_at IS NOT NULL,
        p.moderation_reason, p.moderated_at, p.flags`
 
+	// insertPostSQL stores a post and returns it as postByIDSQL would, in
+	// one statement: a new post costs one round trip (db.Write).
 	insertPostSQL = `
+WITH p AS (
 INSERT INTO posts (kind, category_code, title, description, commune_code, epci_code, modes,
                    when_kind, date_from, date_to, recurrence, urgent, visibility, author_id, expires_at,
                    flags, queued_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
         $16, CASE WHEN $13 = 'en_attente' OR cardinality($16::text[]) > 0 THEN now() END)
-RETURNING id`
+RETURNING *)
+SELECT ` + postColumns + ` FROM p JOIN users u ON u.id = p.author_id`
 
 	// updatePostSQL changes what the author wrote; under premoderation an
 	// edited post waits for a référent again ($15), and an edit with flag
