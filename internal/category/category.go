@@ -75,6 +75,21 @@ func ListActive(ctx context.Context, tx pgx.Tx) ([]Category, error) {
 	if err != nil {
 		return nil, fmt.Errorf("category: list: %w", err)
 	}
+	return collectActive(rows)
+}
+
+// QueueActive queues ListActive's query in b, for a page that reads the
+// categories with other things in one round trip (db.DB.Read): *out
+// holds them once b is sent.
+func QueueActive(b *pgx.Batch, out *[]Category) {
+	b.Queue(listActiveSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = collectActive(rows)
+		return err
+	})
+}
+
+func collectActive(rows pgx.Rows) ([]Category, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Category, error) {
 		var c Category
 		err := r.Scan(&c.ID, &c.Code, &c.Label, &c.Description)

@@ -515,22 +515,22 @@ func (s *Service) Close(ctx context.Context, authorID, id int64, status, thanks 
 // HelpedCount is how many posts of the portal ended with help given.
 func (s *Service) HelpedCount(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.ReadTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		n, err = CountHelped(ctx, tx)
-		return err
-	})
+	b := &pgx.Batch{}
+	QueueHelpedCount(b, &n)
+	err := s.db.Read(ctx, b)
 	return n, err
 }
 
-// CountHelped is HelpedCount inside a transaction the caller already holds
-// on the portal: the home page reads it with the categories, in one.
-func CountHelped(ctx context.Context, tx pgx.Tx) (int, error) {
-	var n int
-	if err := tx.QueryRow(ctx, helpedCountSQL).Scan(&n); err != nil {
-		return 0, fmt.Errorf("help: count posts that ended with help: %w", err)
-	}
-	return n, nil
+// QueueHelpedCount queues HelpedCount's query in b, for a page that reads
+// it with other things in one round trip (db.DB.Read): *n holds the count
+// once b is sent.
+func QueueHelpedCount(b *pgx.Batch, n *int) {
+	b.Queue(helpedCountSQL).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(n); err != nil {
+			return fmt.Errorf("help: count posts that ended with help: %w", err)
+		}
+		return nil
+	})
 }
 
 func (s *Service) change(ctx context.Context, sql string, id, authorID int64, args ...any) error {

@@ -21,20 +21,14 @@ type homeView struct {
 // words, and the kinds of help it offers, read from the portal's own schema.
 func (s *Server) home(c *gin.Context) {
 	var v homeView
-	// One transaction for everything the page reads: each costs round
-	// trips to PostgreSQL, and the home page is the most visited.
-	ctx := c.Request.Context()
-	err := s.DB.ReadTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		if v.Categories, err = category.ListActive(ctx, tx); err != nil {
-			return err
-		}
-		if currentTenant(c).HasModule("entraide") {
-			v.Helped, err = help.CountHelped(ctx, tx)
-		}
-		return err
-	})
-	if err != nil {
+	// Everything the page reads goes in one round trip to PostgreSQL:
+	// the home page is the most visited.
+	b := &pgx.Batch{}
+	category.QueueActive(b, &v.Categories)
+	if currentTenant(c).HasModule("entraide") {
+		help.QueueHelpedCount(b, &v.Helped)
+	}
+	if err := s.DB.Read(c.Request.Context(), b); err != nil {
 		s.renderError(c, err)
 		return
 	}
