@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ type options struct {
 	out, bin, pgURL, redisURL                                  string
 	reseed, skipScale, skipMicro, profile                      bool
 	pprofAddr                                                  string
+	// only, when set, keeps the pages whose name it matches (and the
+	// floors): for working on one page without measuring them all.
+	only *regexp.Regexp
 }
 
 func main() {
@@ -83,8 +87,16 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.skipScale, "skip-scale", false, "skip the scale figures (1,000 portals)")
 	fs.BoolVar(&o.skipMicro, "skip-micro", false, "skip the micro-benchmarks")
 	fs.BoolVar(&o.profile, "profile", false, "save a CPU profile of the server during each page's first run at the top level, in build/bench/profiles/")
+	only := fs.String("only", "", "measure only the pages whose name matches this regular expression (the floors always run)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			return o, fmt.Errorf("-only: %w", err)
+		}
+		o.only = re
 	}
 	for _, s := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -190,6 +202,10 @@ func run(ctx context.Context, args []string) error {
 	defer floor.Stop()
 
 	list := scenarios(client, floor.Addr, t)
+	if o.only != nil {
+		list = slices.DeleteFunc(list, func(m measured) bool { return m.floor != "" && !o.only.MatchString(m.Name) })
+		report.Settings.Notes = append(report.Settings.Notes, fmt.Sprintf("Only the pages matching %q were measured (-only).", o.only))
+	}
 	report.Pages, err = measure(ctx, o, list, logf)
 	if err != nil {
 		return err
