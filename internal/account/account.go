@@ -124,6 +124,10 @@ func New(d Deps) *Service {
 	if d.Hashing == (password.Params{}) {
 		d.Hashing = password.Default
 	}
+	if d.DB != nil {
+		// Every signed-in request reads its person.
+		d.DB.KeepPrepared(userByIDSQL)
+	}
 	return &Service{db: d.DB, sessions: d.Sessions, guard: NewGuard(d.KV), place: d.Place,
 		mailer: d.Mailer, messages: d.Messages, hashing: d.Hashing, now: time.Now}
 }

@@ -58,6 +58,8 @@ type DB struct {
 	// afterWrite is told of every committed read-write transaction of a
 	// portal (see AfterWrite).
 	afterWrite atomic.Pointer[func(context.Context, tenant.Slug)]
+	// kept are the statements Read and Write keep prepared (prepared.go).
+	kept keptPrepared
 }
 
 // Open connects and checks that the database answers.
@@ -257,6 +259,9 @@ func (d *DB) send(ctx context.Context, pin string, b *pgx.Batch) (tenant.Slug, e
 		return "", fmt.Errorf("db: acquire in %s: %w", schema, err)
 	}
 	defer conn.Release()
+	if err := d.prepareKept(ctx, conn.Conn(), schema, b); err != nil {
+		return "", err
+	}
 	pinned := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 1+len(b.QueuedQueries))}
 	pinned.Queue(pin, schema)
 	pinned.QueuedQueries = append(pinned.QueuedQueries, b.QueuedQueries...)

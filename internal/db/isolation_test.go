@@ -344,3 +344,43 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// A statement kept prepared is prepared once per connection and still
+// reads the tables of the portal of each Read: PostgreSQL analyses it
+// again when search_path changes. One connection alternates two portals
+// whose rows have the same ids.
+func TestKeptPreparedStatementFollowsThePortal(t *testing.T) {
+	env := testutil.NewEnv(t, testutil.Portal("alpha"), testutil.Portal("beta"))
+	single := testutil.Open(t, env.URL, 1)
+	single.SetServable([]tenant.Slug{"alpha", "beta"})
+	const sql = `SELECT label->>'fr' FROM categories WHERE id = $1`
+	single.KeepPrepared(sql)
+
+	read := func(ctx context.Context) string {
+		t.Helper()
+		var label string
+		b := &pgx.Batch{}
+		b.Queue(sql, 1).QueryRow(func(row pgx.Row) error { return row.Scan(&label) })
+		if err := single.Read(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		return label
+	}
+	for i, slug := range []string{"alpha", "beta", "alpha", "beta"} {
+		if got, want := read(env.Ctx(t, slug)), "Courses de "+slug; got != want {
+			t.Fatalf("read %d on %s: %q, want %q", i+1, slug, got, want)
+		}
+	}
+	var prepared int
+	var path string
+	if err := single.Pool().QueryRow(context.Background(),
+		`SELECT (SELECT count(*) FROM pg_prepared_statements WHERE statement = $1), current_setting('search_path')`, sql).Scan(&prepared, &path); err != nil {
+		t.Fatal(err)
+	}
+	if prepared != 1 {
+		t.Fatalf("the statement is prepared %d times on the connection, want once", prepared)
+	}
+	if path != "pg_catalog" {
+		t.Fatalf("after preparing, the connection's search_path is %q", path)
+	}
+}

@@ -159,6 +159,10 @@ func New(d Deps) *Service {
 	for _, t := range d.Portals {
 		s.rules[t.Slug] = rules.New(t.Rules)
 	}
+	if d.DB != nil {
+		// What the list, the home page and a new post send.
+		d.DB.KeepPrepared(listSQL, listNewestSQL, listNearSQL, helpedCountSQL, insertPostSQL)
+	}
 	return s
 }
 
