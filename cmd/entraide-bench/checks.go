@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/entraide/entraide/internal/bench"
 )
@@ -18,7 +19,7 @@ func checks(r *bench.Report) []bench.Check {
 		if p.RPS > best[p.Scenario] {
 			best[p.Scenario], cached[p.Scenario] = p.RPS, fromCache(p.Figures)
 		}
-		if p.Concurrency != top || p.Floor == "" || p.Floor == floorStatic {
+		if p.Concurrency != top || p.Floor == "" || p.Floor == floorStatic || strings.HasSuffix(p.Scenario, beforeSuffix) {
 			continue
 		}
 		out = append(out,

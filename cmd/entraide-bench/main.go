@@ -43,6 +43,9 @@ type options struct {
 	rounds                                                     int
 	duration, warmup                                           time.Duration
 	out, bin, pgURL, redisURL                                  string
+	// before is an earlier server binary measured in the same run, page
+	// by page in alternation with bin, for before/after figures.
+	before string
 	reseed, skipScale, skipMicro, profile                      bool
 	pprofAddr                                                  string
 	// only, when set, keeps the pages whose name it matches (and the
@@ -81,6 +84,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each run")
 	fs.StringVar(&o.out, "out", "build/bench", "where the results (and generated portal files) go")
 	fs.StringVar(&o.bin, "bin", "bin/entraide", "the server binary")
+	fs.StringVar(&o.before, "before", "", "an earlier server binary to measure in the same run, page by page in alternation (before/after figures)")
 	fs.StringVar(&o.pgURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a URL of the PostgreSQL server (its database name is replaced)")
 	fs.StringVar(&o.redisURL, "redis-url", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	fs.BoolVar(&o.reseed, "reseed", false, "seed a new database even if the last run's matches")
@@ -202,6 +206,28 @@ func run(ctx context.Context, args []string) error {
 	defer floor.Stop()
 
 	list := scenarios(client, floor.Addr, t)
+	stopEarlier := func() {}
+	if o.before != "" {
+		// The earlier binary, with the same settings but no profiler, on
+		// the same database and Redis; its pages run in the same rounds.
+		env := slices.DeleteFunc(slices.Clone(serverEnv), func(e string) bool { return strings.HasPrefix(e, "ENTRAIDE_PPROF_ADDR=") })
+		earlier, err := bench.Start(ctx, o.before, []string{"serve"}, env, filepath.Join(o.out, "server-before.log"), time.Minute)
+		if err != nil {
+			return fmt.Errorf("-before: %w", err)
+		}
+		defer earlier.Stop()
+		stopEarlier = earlier.Stop
+		bc := bench.NewClient(earlier.Addr, 64)
+		defer bc.Close()
+		for _, m := range scenarios(bc, floor.Addr, t) {
+			if m.floor != "" {
+				m.Name += beforeSuffix
+				list = append(list, m)
+			}
+		}
+		report.Settings.Notes = append(report.Settings.Notes, fmt.Sprintf(
+			"Pages marked %q were served by an earlier binary (%s), measured in the same rounds as the others (-before).", beforeSuffix, o.before))
+	}
 	if o.only != nil {
 		list = slices.DeleteFunc(list, func(m measured) bool { return m.floor != "" && !o.only.MatchString(m.Name) })
 		report.Settings.Notes = append(report.Settings.Notes, fmt.Sprintf("Only the pages matching %q were measured (-only).", o.only))
@@ -214,6 +240,7 @@ func run(ctx context.Context, args []string) error {
 	report.Settings.Notes = append(report.Settings.Notes, fmt.Sprintf("The server's resident memory after the page runs: %d MB (%d portals).", rss>>20, len(portals)))
 	floor.Stop()
 	server.Stop()
+	stopEarlier()
 
 	if !o.skipScale {
 		logf("scale figures")
@@ -358,6 +385,9 @@ type seedManifest struct {
 	Events        int `json:"events"`
 	Conversations int `json:"conversations"`
 }
+
+// beforeSuffix marks the pages of the -before binary.
+const beforeSuffix = " [avant]"
 
 // searchedSlug is the demo portal with the most posts, where the search is
 // measured.
