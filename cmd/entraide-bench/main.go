@@ -45,9 +45,9 @@ type options struct {
 	out, bin, pgURL, redisURL                                  string
 	// before is an earlier server binary measured in the same run, page
 	// by page in alternation with bin, for before/after figures.
-	before string
-	reseed, skipScale, skipMicro, profile                      bool
-	pprofAddr                                                  string
+	before                                string
+	reseed, skipScale, skipMicro, profile bool
+	pprofAddr                             string
 	// only, when set, keeps the pages whose name it matches (and the
 	// floors): for working on one page without measuring them all.
 	only *regexp.Regexp
