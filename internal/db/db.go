@@ -75,6 +75,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	// statement (or type OIDs) into another's. See README, "Database".
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	d := &DB{}
+	// Every Read and Write starts with its pin.
+	d.KeepPrepared(pinReadSQL, pinWriteSQL)
 	if o.MaxConnSchemas > 0 {
 		cfg.AfterRelease = keepAfterRelease(o.MaxConnSchemas, func() { d.recycled.Add(1) })
 	}
@@ -259,12 +261,12 @@ func (d *DB) send(ctx context.Context, pin string, b *pgx.Batch) (tenant.Slug, e
 		return "", fmt.Errorf("db: acquire in %s: %w", schema, err)
 	}
 	defer conn.Release()
-	if err := d.prepareKept(ctx, conn.Conn(), schema, b); err != nil {
-		return "", err
-	}
 	pinned := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 1+len(b.QueuedQueries))}
 	pinned.Queue(pin, schema)
 	pinned.QueuedQueries = append(pinned.QueuedQueries, b.QueuedQueries...)
+	if err := d.prepareKept(ctx, conn.Conn(), schema, pinned); err != nil {
+		return "", err
+	}
 	notePinned(conn.Conn(), schema)
 	t, _ := tenant.FromContext(ctx)
 	if err := conn.SendBatch(ctx, pinned).Close(); err != nil {

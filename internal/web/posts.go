@@ -32,7 +32,6 @@ type postsView struct {
 	Posts  []help.Post
 	Total  int
 	Pages  int
-	EPCIs  []territory.EPCI
 	// PrevURL and NextURL keep the filters; empty at either end.
 	PrevURL, NextURL string
 }
@@ -61,8 +60,7 @@ func (s *Server) postsList(c *gin.Context) {
 // from postsList so that the rendering benchmark measures exactly what a
 // request pays for the page once its posts are at hand.
 func (s *Server) showPosts(c *gin.Context, f help.Filter, posts []help.Post, total int) {
-	t := currentTenant(c)
-	v := &postsView{Filter: f, Posts: posts, Total: total, Pages: (total + help.PerPage - 1) / help.PerPage, EPCIs: s.Atlas.EPCIs(t.Departement)}
+	v := &postsView{Filter: f, Posts: posts, Total: total, Pages: (total + help.PerPage - 1) / help.PerPage}
 	q := c.Request.URL.Query()
 	if f.Page > 1 {
 		q.Set("page", strconv.Itoa(f.Page-1))

@@ -89,10 +89,12 @@ type Page struct {
 	messages *i18n.Bundle
 	query    url.Values
 
-	// tmpl is the page's template set, and cards the cards remembered
-	// from earlier pages (see PostCard); both set by render.
-	tmpl  *template.Template
-	cards *cardMemo
+	// tmpl is the page's template set, cards the cards and fragments the
+	// parts remembered from earlier pages (see PostCard and fragment); all
+	// set by render.
+	tmpl      *template.Template
+	cards     *cardMemo
+	fragments *fragmentMemo
 
 	// idPrefix keeps field ids unique when a page holds several forms with
 	// a field of the same name (see FormFor).
@@ -246,7 +248,7 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		s.renderError(c, fmt.Errorf("web: no template %q", name))
 		return
 	}
-	p.tmpl, p.cards = t, &s.cards
+	p.tmpl, p.cards, p.fragments = t, &s.cards, &s.fragments
 	buf := s.buffers.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {

@@ -94,6 +94,8 @@ type Server struct {
 	buffers sync.Pool
 	// cards remembers posts' cards as drawn (see PostCard).
 	cards cardMemo
+	// fragments remembers parts of pages as drawn (see fragment).
+	fragments fragmentMemo
 }
 
 // New builds the engine with every route. Templates are parsed here, so a

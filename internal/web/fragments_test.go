@@ -1,0 +1,107 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/help"
+	"github.com/gin-gonic/gin"
+)
+
+// A remembered part of a page is given to every later request with the
+// same key: each request below, drawn by a server that has remembered the
+// parts of all the requests before it, must get exactly the page a server
+// that remembers nothing draws for it. A key missing something the part
+// shows (the roles, the language, a filter) gives one request another's
+// part and fails here.
+func TestRememberedPartsAreThoseTheRequestWouldDraw(t *testing.T) {
+	type who struct {
+		signedIn, moderate, admin bool
+	}
+	cases := []struct {
+		name   string
+		who    who
+		target string
+		want   []string // what this page must show
+		deny   []string // what it must not
+	}{
+		{"visitor", who{}, "/annonces", []string{`href="/connexion"`}, []string{`href="/compte"`}},
+		{"resident", who{signedIn: true}, "/annonces", []string{`href="/compte"`}, []string{`href="/connexion"`, `href="/moderation"`}},
+		{"référent", who{signedIn: true, moderate: true}, "/annonces", []string{`href="/moderation"`}, []string{`href="/admin/roles"`}},
+		{"admin", who{signedIn: true, moderate: true, admin: true}, "/annonces", []string{`href="/admin/roles"`}, nil},
+		{"resident again", who{signedIn: true}, "/annonces", nil, []string{`href="/moderation"`}},
+		{"in English", who{}, "/annonces?lang=en", []string{"Sign in"}, []string{"Connexion"}},
+		{"a category", who{}, "/annonces?categorie=courses", []string{`value="courses" selected`}, nil},
+		{"another category", who{}, "/annonces?categorie=sante", []string{`value="sante" selected`}, []string{`value="courses" selected`}},
+		{"an offer", who{}, "/annonces?type=proposition", []string{`value="proposition" selected`}, []string{`value="demande" selected`}},
+		{"words", who{}, "/annonces?q=jardin", []string{`value="jardin"`}, nil},
+		{"other words", who{}, "/annonces?q=%3Cb%3Ev%C3%A9lo", []string{`value="&lt;b&gt;vélo"`}, []string{`value="jardin"`}},
+		{"words too long to keep", who{}, "/annonces?q=" + strings.Repeat("x", 300), []string{strings.Repeat("x", 300)}, nil},
+	}
+	draw := func(rb *renderBench, who who, target string) string {
+		t.Helper()
+		posts := rb.listPosts(t)
+		h := rb.handler(func(c *gin.Context) {
+			if who.signedIn {
+				c.Set(ctxUser, &signedIn{User: account.User{ID: 7, DisplayName: "Léa"}})
+			}
+			if lang := c.Query("lang"); lang != "" {
+				c.Set(ctxLocalizer, rb.s.localizerFor(c, lang))
+			}
+			f := help.Filter{Kind: c.Query("type"), Category: c.Query("categorie"), Query: c.Query("q"), Page: 1}
+			v := &postsView{Filter: f, Posts: posts, Total: 137, Pages: 7}
+			p := rb.s.page(c, "Annonces", v)
+			// The roles' links come from authz, which this server has
+			// not: the test gives them.
+			p.CanModerate, p.CanAdmin = who.moderate, who.admin
+			rb.s.render(c, http.StatusOK, "posts", p)
+		})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", target, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	warm := newRenderBench(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := draw(warm, tc.who, tc.target)
+			want := draw(newRenderBench(t), tc.who, tc.target)
+			if got != want {
+				t.Fatalf("the page drawn with remembered parts differs from the page drawn afresh:\n%s", firstDifference(got, want))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("the page does not show %q", w)
+				}
+			}
+			for _, d := range tc.deny {
+				if strings.Contains(got, d) {
+					t.Errorf("the page shows %q", d)
+				}
+			}
+		})
+	}
+	if n := len(warm.s.fragments.parts); n == 0 || n > len(cases)*3 {
+		t.Fatalf("%d parts remembered", n)
+	}
+	for k := range warm.s.fragments.parts {
+		if f, ok := k.of.(postFiltersOf); ok && len(f.Query) > maxFragmentKey {
+			t.Fatalf("a filter form with %d bytes of words was kept", len(f.Query))
+		}
+	}
+}
+
+// firstDifference shows where two pages part.
+func firstDifference(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-80)
+	return "got:  …" + a[from:min(len(a), i+80)] + "\nwant: …" + b[from:min(len(b), i+80)]
+}
