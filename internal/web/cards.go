@@ -35,30 +35,31 @@ type cardKey struct {
 	created    int64
 }
 
-// maxCards bounds the remembered cards (about 600 bytes each). When full,
-// all are forgotten at once: cheaper than ordering them, and the busy ones
-// come back on the next pages.
+// maxCards bounds the remembered cards (about 600 bytes each).
 const maxCards = 20000
 
-type cardMemo struct {
+// memo remembers drawn HTML under comparable keys, up to max of them. When
+// full, all are forgotten at once: cheaper than ordering them, and the busy
+// ones come back on the next pages.
+type memo[K comparable] struct {
 	mu    sync.Mutex
-	cards map[cardKey]template.HTML
+	parts map[K]template.HTML
 }
 
-func (m *cardMemo) get(k cardKey) (template.HTML, bool) {
+func (m *memo[K]) get(k K) (template.HTML, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	h, ok := m.cards[k]
+	h, ok := m.parts[k]
 	return h, ok
 }
 
-func (m *cardMemo) put(k cardKey, h template.HTML) {
+func (m *memo[K]) put(k K, h template.HTML, max int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.cards == nil || len(m.cards) >= maxCards {
-		m.cards = make(map[cardKey]template.HTML, 1024)
+	if m.parts == nil || len(m.parts) >= max {
+		m.parts = make(map[K]template.HTML, 256)
 	}
-	m.cards[k] = h
+	m.parts[k] = h
 }
 
 // PostCard is the card of one post in a list, drawn by the "post-card"
@@ -82,6 +83,6 @@ func (p *Page) PostCard(post help.Post) (template.HTML, error) {
 	}
 	// The template escaped every field it wrote: the result is safe HTML.
 	h := template.HTML(b.String())
-	p.cards.put(k, h)
+	p.cards.put(k, h, maxCards)
 	return h, nil
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"sync"
+	"strings"
+	"time"
 
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/theme"
@@ -54,31 +56,15 @@ func (v *fragmentView) EPCIs() []territory.EPCI {
 	return v.atlas.EPCIs(v.Portal.Departement)
 }
 
+// EPCIName and Category name an EPCI and a category of the portal, as
+// Page's do.
+func (v *fragmentView) EPCIName(code string) string { return epciName(v.atlas, code) }
+func (v *fragmentView) Category(code string) string { return categoryLabel(v.Portal, v.L.Lang, code) }
+
 // maxFragments bounds the remembered parts. The filter form is
 // remembered per filter, words searched included; when full, all are
 // forgotten at once, and the common ones come back at once.
 const maxFragments = 4096
-
-type fragmentMemo struct {
-	mu    sync.Mutex
-	parts map[fragmentKey]template.HTML
-}
-
-func (m *fragmentMemo) get(k fragmentKey) (template.HTML, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	h, ok := m.parts[k]
-	return h, ok
-}
-
-func (m *fragmentMemo) put(k fragmentKey, h template.HTML) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.parts == nil || len(m.parts) >= maxFragments {
-		m.parts = make(map[fragmentKey]template.HTML, 256)
-	}
-	m.parts[k] = h
-}
 
 // fragment draws the template name with of, or gives it as remembered.
 // of must be comparable (a struct of strings and booleans). A part whose
@@ -103,13 +89,14 @@ func (p *Page) fragment(name string, of any, keyBytes int) (template.HTML, error
 	// The template escaped everything it wrote: the result is safe HTML.
 	h := template.HTML(b.String())
 	if keep {
-		p.fragments.put(k, h)
+		p.fragments.put(k, h, maxFragments)
 	}
 	return h, nil
 }
 
-// maxFragmentKey is the most text a remembered part's key may hold.
-const maxFragmentKey = 256
+// maxFragmentKey is the most text a remembered part's key may hold: with
+// maxFragments, it bounds the memory to a few tens of megabytes.
+const maxFragmentKey = 1024
 
 // siteLinksOf is what the header's links depend on besides the portal and
 // the language: whether someone is signed in, and the links their roles
@@ -140,4 +127,38 @@ type postFiltersOf struct {
 func (p *Page) PostFilters(f help.Filter) (template.HTML, error) {
 	of := postFiltersOf{Kind: f.Kind, Category: f.Category, EPCI: f.EPCI, Date: f.Date, Query: f.Query}
 	return p.fragment("post-filters", of, len(of.Kind)+len(of.Category)+len(of.EPCI)+len(of.Date)+len(of.Query))
+}
+
+// queueEntryOf is everything an entry of the moderation queue shows. Its
+// lists are joined (a key must be comparable) and given back by methods.
+type queueEntryOf struct {
+	Kind, Title, Excerpt, EPCI, Category string
+	ID                                   int64
+	Reports                              int
+	since                                int64 // Unix nanoseconds
+	whys, reasons                        string
+}
+
+// listSep joins a key's lists: it is in no word of theirs.
+const listSep = "\x00"
+
+func (e queueEntryOf) Since() time.Time { return time.Unix(0, e.since) }
+func (e queueEntryOf) Why() []string    { return splitList(e.whys) }
+func (e queueEntryOf) Reasons() []string {
+	return splitList(e.reasons)
+}
+func (e queueEntryOf) Path() string { return itemPath(e.Kind, e.ID) }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, listSep)
+}
+
+// QueueEntry is an entry of the moderation queue ("queue-entry").
+func (p *Page) QueueEntry(e moderation.QueueEntry) (template.HTML, error) {
+	of := queueEntryOf{Kind: e.Kind, Title: e.Title, Excerpt: e.Excerpt, EPCI: e.EPCI, Category: e.Category, ID: e.ID,
+		Reports: e.Reports, since: e.Since.UnixNano(), whys: strings.Join(e.Why, listSep), reasons: strings.Join(e.Reasons, listSep)}
+	return p.fragment("queue-entry", of, len(of.Kind)+len(of.Title)+len(of.Excerpt)+len(of.EPCI)+len(of.Category)+len(of.whys)+len(of.reasons))
 }

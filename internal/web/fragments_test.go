@@ -1,13 +1,16 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/help"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/gin-gonic/gin"
 )
 
@@ -104,4 +107,68 @@ func firstDifference(a, b string) string {
 	}
 	from := max(0, i-80)
 	return "got:  …" + a[from:min(len(a), i+80)] + "\nwant: …" + b[from:min(len(b), i+80)]
+}
+
+// Each entry of the moderation queue is remembered under all it shows:
+// entries differing in one thing each, drawn one after the other by one
+// server, are each drawn as a server that remembers nothing draws them.
+func TestRememberedQueueEntriesShowTheirOwnFields(t *testing.T) {
+	base := moderation.QueueEntry{Kind: moderation.KindPost, ID: 41, EPCI: "244400404", Category: "courses",
+		Since: time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC), Why: []string{"signalement"}, Title: "Courses du samedi",
+		Excerpt: "Je peux passer au marché.", Reports: 1, Reasons: []string{"arnaque"}}
+	cases := []struct {
+		name   string
+		change func(*moderation.QueueEntry)
+	}{
+		{"as it is", func(*moderation.QueueEntry) {}},
+		{"another id", func(e *moderation.QueueEntry) { e.ID = 42 }},
+		{"another kind", func(e *moderation.QueueEntry) { e.Kind = moderation.KindMessage }},
+		{"another title", func(e *moderation.QueueEntry) { e.Title = "Courses du dimanche" }},
+		{"no title", func(e *moderation.QueueEntry) { e.Title = "" }},
+		{"another excerpt", func(e *moderation.QueueEntry) { e.Excerpt = "<b>Autre</b>" }},
+		{"another EPCI", func(e *moderation.QueueEntry) { e.EPCI = "244400453" }},
+		{"another category", func(e *moderation.QueueEntry) { e.Category = "sante" }},
+		{"waiting since later", func(e *moderation.QueueEntry) { e.Since = e.Since.Add(26 * time.Hour) }},
+		{"two reasons to wait", func(e *moderation.QueueEntry) { e.Why = []string{"mots", "signalement"} }},
+		{"more reports", func(e *moderation.QueueEntry) { e.Reports, e.Reasons = 3, []string{"arnaque", "insulte"} }},
+	}
+	draw := func(rb *renderBench, e moderation.QueueEntry) string {
+		t.Helper()
+		var out template.HTML
+		h := rb.handler(func(c *gin.Context) {
+			p := rb.s.page(c, "", nil)
+			t, ok := rb.s.look().viewsFor(p.Theme).pages["moderation_queue"]
+			if !ok {
+				c.Status(http.StatusInternalServerError)
+				return
+			}
+			p.tmpl, p.cards, p.fragments = t, &rb.s.cards, &rb.s.fragments
+			var err error
+			if out, err = p.QueueEntry(e); err != nil {
+				c.String(http.StatusInternalServerError, err.Error())
+			}
+		})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/moderation", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("draw: %d %s", rec.Code, rec.Body)
+		}
+		return string(out)
+	}
+	warm := newRenderBench(t)
+	seen := map[string]string{}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := base
+			tc.change(&e)
+			got, want := draw(warm, e), draw(newRenderBench(t), e)
+			if got != want {
+				t.Fatalf("remembered entry differs from one drawn afresh:\n%s", firstDifference(got, want))
+			}
+			if other, ok := seen[got]; ok {
+				t.Fatalf("drawn the same as %q", other)
+			}
+			seen[got] = tc.name
+		})
+	}
 }

@@ -93,8 +93,8 @@ type Page struct {
 	// parts remembered from earlier pages (see PostCard and fragment); all
 	// set by render.
 	tmpl      *template.Template
-	cards     *cardMemo
-	fragments *fragmentMemo
+	cards     *memo[cardKey]
+	fragments *memo[fragmentKey]
 
 	// idPrefix keeps field ids unique when a page holds several forms with
 	// a field of the same name (see FormFor).
@@ -125,9 +125,11 @@ func (p *Page) IsEPCI(code string) bool {
 }
 
 // EPCIName is the name of an intercommunalité, or its code if unknown.
-func (p *Page) EPCIName(code string) string {
-	if p.atlas != nil {
-		if e, ok := p.atlas.EPCI(code); ok {
+func (p *Page) EPCIName(code string) string { return epciName(p.atlas, code) }
+
+func epciName(atlas *territory.Atlas, code string) string {
+	if atlas != nil {
+		if e, ok := atlas.EPCI(code); ok {
 			return e.Name
 		}
 	}
@@ -136,11 +138,13 @@ func (p *Page) EPCIName(code string) string {
 
 // Category is the label of one of the portal's categories, in the page's
 // language.
-func (p *Page) Category(code string) string {
-	if p.Portal != nil {
-		for _, c := range p.Portal.Categories {
+func (p *Page) Category(code string) string { return categoryLabel(p.Portal, p.L.Lang, code) }
+
+func categoryLabel(portal *tenant.Tenant, lang, code string) string {
+	if portal != nil {
+		for _, c := range portal.Categories {
 			if c.Code == code {
-				return c.Label.In(p.L.Lang)
+				return c.Label.In(lang)
 			}
 		}
 	}

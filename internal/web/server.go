@@ -93,9 +93,9 @@ type Server struct {
 	// dozen allocations and twice the page in garbage on every request.
 	buffers sync.Pool
 	// cards remembers posts' cards as drawn (see PostCard).
-	cards cardMemo
+	cards memo[cardKey]
 	// fragments remembers parts of pages as drawn (see fragment).
-	fragments fragmentMemo
+	fragments memo[fragmentKey]
 }
 
 // New builds the engine with every route. Templates are parsed here, so a
