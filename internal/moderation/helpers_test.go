@@ -94,6 +94,13 @@ func newFixture(t *testing.T) *fixture {
 		reports: report.New(env.DB),
 		convs:   conversation.New(env.DB, mailer, messages),
 	}
+	// Whatever a test did, the queue the triggers keep must be what the
+	// view says waits, on both portals.
+	t.Cleanup(func() {
+		for _, ctx := range []context.Context{f.alpha, f.beta} {
+			f.checkQueue(t, ctx)
+		}
+	})
 	for _, ctx := range []context.Context{f.alpha, f.beta} {
 		for i, name := range names {
 			if id := f.addUser(t, ctx, name); id != int64(i+1) {
@@ -207,4 +214,40 @@ func (f *fixture) logRows(t *testing.T, ctx context.Context, viewer int64) []mod
 	}
 	slices.Reverse(entries)
 	return entries
+}
+
+// queueDriftSQL lists the rows where moderation_queue and what the view
+// moderation_waiting says waits differ: "+" for a row the queue lacks,
+// "-" for one it should not hold.
+const queueDriftSQL = `
+WITH want AS (
+    SELECT kind, id, coalesce(min(epci_code), '') AS epci_code, coalesce(min(category_code), '') AS category_code,
+           min(since) AS since, array_agg(DISTINCT why ORDER BY why) AS whys
+      FROM moderation_waiting GROUP BY kind, id
+), have AS (
+    SELECT kind, id, epci_code, category_code, since, whys FROM moderation_queue
+)
+SELECT '+', * FROM (SELECT * FROM want EXCEPT SELECT * FROM have) missing
+UNION ALL
+SELECT '-', * FROM (SELECT * FROM have EXCEPT SELECT * FROM want) extra`
+
+// checkQueue fails the test when the portal's moderation queue is not what
+// waits.
+func (f *fixture) checkQueue(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var diffs []string
+	err := f.env.DB.ReadTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT concat_ws(' ', sign, kind, id, epci_code, category_code, since, whys) FROM (`+queueDriftSQL+`) d (sign, kind, id, epci_code, category_code, since, whys)`)
+		if err != nil {
+			return err
+		}
+		diffs, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		t.Fatalf("compare the moderation queue with what waits: %v", err)
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("the moderation queue differs from what waits:\n%s", strings.Join(diffs, "\n"))
+	}
 }

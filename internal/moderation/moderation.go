@@ -172,6 +172,10 @@ type Service struct {
 
 // New returns the service.
 func New(d Deps) *Service {
+	if d.DB != nil {
+		// Every visit of the queue sends it.
+		d.DB.KeepPrepared(queueSQL)
+	}
 	return &Service{db: d.DB, authz: d.Authz, mailer: d.Mailer, messages: d.Messages, log: d.Logger, now: time.Now}
 }
 
@@ -387,11 +391,9 @@ func (s *Service) Queue(ctx context.Context, moderatorID int64, f Filter) ([]Que
 	f.Offset = max(f.Offset, 0)
 	var out []QueueEntry
 	total := 0
-	err = s.db.ReadTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		out, total, err = listQueue(ctx, tx, r, f)
-		return err
-	})
+	b := &pgx.Batch{}
+	queueQuery(b, r, f, &out, &total)
+	err = s.db.Read(ctx, b)
 	return out, total, err
 }
 

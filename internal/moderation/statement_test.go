@@ -9,8 +9,8 @@ import (
 	"github.com/entraide/entraide/internal/testutil"
 )
 
-// TestQueueStatementKeptPerConnection: the queue's query is the one
-// statement kept prepared on each connection. On a pool of one connection,
+// TestQueueStatementKeptPerConnection: the queue's query is kept prepared
+// on each connection (db.DB.KeepPrepared). On a pool of one connection,
 // alpha's and beta's queues alternate, more times than PostgreSQL needs to
 // settle on a kept plan, and each must show its own portal's item (with
 // the same id on both), never the other's.

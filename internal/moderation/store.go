@@ -18,66 +18,28 @@ import (
 // (categories): an item is within reach when the moderator reaches
 // anywhere, its EPCI, or its category, as authz.Reach.Covers says.
 const (
-	// waitingCTE is what waits, one row per item with why it waits and
-	// since when. A post is placed where it is now; a reported message
-	// where its post is, or was when reported (the post may be gone); a
-	// forum thread or reply where the thread is (its commune's EPCI, if
-	// any, and its theme), like a post; an event proposed by a resident
-	// where it takes place, under its theme.
-	// Reports of a post or message that no longer exists are left out:
-	// there is nothing left to decide.
-	waitingCTE = `
-WITH waiting AS (
-    SELECT 'post' AS kind, p.id, p.epci_code, p.category_code, p.queued_at AS since, w.why
-      FROM posts p
-     CROSS JOIN LATERAL (VALUES (CASE WHEN p.visibility = 'en_attente' THEN 'attente' END),
-                                (CASE WHEN cardinality(p.flags) > 0 THEN 'mots' END)) w (why)
-     WHERE p.queued_at IS NOT NULL AND w.why IS NOT NULL
-    UNION ALL
-    SELECT r.target_kind, r.target_id,
-           coalesce(p.epci_code, mp.epci_code, ft.epci_code, frt.epci_code, ev.epci_code, r.epci_code),
-           coalesce(p.category_code, mp.category_code, ft.category_code, frt.category_code, ev.category_code, r.category_code),
-           r.created_at, 'signalement'
-      FROM reports r
-      LEFT JOIN posts p ON r.target_kind = 'post' AND p.id = r.target_id
-      LEFT JOIN messages m ON r.target_kind = 'message' AND m.id = r.target_id
-      LEFT JOIN conversations c ON c.id = m.conversation_id
-      LEFT JOIN posts mp ON mp.id = c.post_id
-      LEFT JOIN forum_threads ft ON r.target_kind = 'forum_thread' AND ft.id = r.target_id
-      LEFT JOIN forum_replies fr ON r.target_kind = 'forum_reply' AND fr.id = r.target_id
-      LEFT JOIN forum_threads frt ON frt.id = fr.thread_id
-      LEFT JOIN events ev ON r.target_kind = 'event' AND ev.id = r.target_id
-     WHERE r.handled_at IS NULL AND (p.id IS NOT NULL OR m.id IS NOT NULL OR ft.id IS NOT NULL OR fr.id IS NOT NULL OR ev.id IS NOT NULL)
-    UNION ALL
-    SELECT 'forum_thread', t.id, t.epci_code, t.category_code, t.queued_at, w.why
-      FROM forum_threads t
-     CROSS JOIN LATERAL (VALUES (CASE WHEN t.visibility = 'en_attente' THEN 'attente' END),
-                                (CASE WHEN cardinality(t.flags) > 0 THEN 'mots' END)) w (why)
-     WHERE t.queued_at IS NOT NULL AND w.why IS NOT NULL
-    UNION ALL
-    SELECT 'forum_reply', fr.id, t.epci_code, t.category_code, fr.queued_at, 'mots'
-      FROM forum_replies fr JOIN forum_threads t ON t.id = fr.thread_id
-     WHERE fr.queued_at IS NOT NULL AND cardinality(fr.flags) > 0
-    UNION ALL
-    SELECT 'event', e.id, e.epci_code, e.category_code, e.updated_at, 'attente'
-      FROM events e
-     WHERE e.visibility = 'en_attente' AND e.cancelled_at IS NULL
-), items AS (
-    SELECT kind, id, coalesce(min(epci_code), '') AS epci_code, coalesce(min(category_code), '') AS category_code,
-           min(since) AS since, array_agg(DISTINCT why ORDER BY why) AS whys
-      FROM waiting GROUP BY kind, id
-)`
-
 	reachFilter = `($1 OR i.epci_code = ANY ($2::text[]) OR i.category_code = ANY ($3::text[]))`
 
 	// queueSQL lists the items within reach, oldest first, with filters
-	// $4 (why), $5 (EPCI), $6 (category); each is skipped when empty.
-	queueSQL = waitingCTE + `
+	// $4 (why), $5 (EPCI), $6 (category); each is skipped when empty. What
+	// waits is in moderation_queue, which triggers keep equal to the view
+	// moderation_waiting (migration 0015): the query picks the page's rows
+	// there, then reads their titles and open reports for those rows only.
+	queueSQL = `
+WITH page AS (
+    SELECT i.kind, i.id, i.epci_code, i.category_code, i.since, i.whys, count(*) OVER () AS total
+      FROM moderation_queue i
+     WHERE ` + reachFilter + `
+       AND ($4 = '' OR $4 = ANY (i.whys))
+       AND ($5 = '' OR i.epci_code = $5)
+       AND ($6 = '' OR i.category_code = $6)
+     ORDER BY i.since, i.kind, i.id
+     LIMIT $7 OFFSET $8
+)
 SELECT i.kind, i.id, i.epci_code, i.category_code, i.since, i.whys,
        coalesce(p.title, c.post_title, ft.title, frt.title, ev.title, ''), left(coalesce(p.description, m.body, ft.body, fr.body, ev.description, ''), 200),
-       coalesce(rs.open, 0), coalesce(rs.reasons, '{}'),
-       count(*) OVER ()
-  FROM items i
+       coalesce(rs.open, 0), coalesce(rs.reasons, '{}'), i.total
+  FROM page i
   LEFT JOIN posts p ON i.kind = 'post' AND p.id = i.id
   LEFT JOIN messages m ON i.kind = 'message' AND m.id = i.id
   LEFT JOIN conversations c ON c.id = m.conversation_id
@@ -88,18 +50,13 @@ SELECT i.kind, i.id, i.epci_code, i.category_code, i.since, i.whys,
   LEFT JOIN LATERAL (
         SELECT count(*) AS open, array_agg(DISTINCT r.reason ORDER BY r.reason) AS reasons
           FROM reports r WHERE r.target_kind = i.kind AND r.target_id = i.id AND r.handled_at IS NULL) rs ON true
- WHERE ` + reachFilter + `
-   AND ($4 = '' OR $4 = ANY (i.whys))
-   AND ($5 = '' OR i.epci_code = $5)
-   AND ($6 = '' OR i.category_code = $6)
- ORDER BY i.since, i.kind, i.id
- LIMIT $7 OFFSET $8`
+ ORDER BY i.since, i.kind, i.id`
 
 	// queueSizesSQL counts the items within reach by EPCI and by category
 	// (grouping sets: the EPCI rows have no category, and the other way).
-	queueSizesSQL = waitingCTE + `
+	queueSizesSQL = `
 SELECT GROUPING(i.epci_code) = 0, coalesce(i.epci_code, ''), coalesce(i.category_code, ''), count(*)
-  FROM items i
+  FROM moderation_queue i
  WHERE ` + reachFilter + `
  GROUP BY GROUPING SETS ((i.epci_code), (i.category_code))`
 
@@ -302,30 +259,24 @@ func reachArgs(r authz.Reach) []any {
 	return []any{r.Anywhere, e, c}
 }
 
-func listQueue(ctx context.Context, tx pgx.Tx, r authz.Reach, f Filter) ([]QueueEntry, int, error) {
-	// The queue's query is large: planning it took longer than running it
-	// (make bench). It is the one statement prepared and kept per
-	// connection, so that PostgreSQL may keep its plan: PostgreSQL
-	// prepares it again whenever search_path differs from its last use
-	// (another portal), and it reads and returns built-in types only, so
-	// pgx's cached description is the same in every schema.
-	args := append([]any{pgx.QueryExecModeCacheStatement}, reachArgs(r)...)
-	args = append(args, f.Why, f.EPCI, f.Category, f.Limit, f.Offset)
-	rows, err := tx.Query(ctx, queueSQL, args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("moderation: queue: %w", err)
-	}
-	total := 0
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueEntry, error) {
-		var e QueueEntry
-		err := row.Scan(&e.Kind, &e.ID, &e.EPCI, &e.Category, &e.Since, &e.Why, &e.Title, &e.Excerpt,
-			&e.Reports, &e.Reasons, &total)
-		return e, err
+// queueQuery queues the read of one page of the queue in b; *out and
+// *total hold it once b is sent (db.DB.Read). The statement is kept
+// prepared (see New): it reads and returns built-in types only.
+func queueQuery(b *pgx.Batch, r authz.Reach, f Filter, out *[]QueueEntry, total *int) {
+	args := append(reachArgs(r), f.Why, f.EPCI, f.Category, f.Limit, f.Offset)
+	b.Queue(queueSQL, args...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueEntry, error) {
+			var e QueueEntry
+			err := row.Scan(&e.Kind, &e.ID, &e.EPCI, &e.Category, &e.Since, &e.Why, &e.Title, &e.Excerpt,
+				&e.Reports, &e.Reasons, total)
+			return e, err
+		})
+		if err != nil {
+			return fmt.Errorf("moderation: read queue: %w", err)
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("moderation: read queue: %w", err)
-	}
-	return out, total, nil
 }
 
 // loadItem reads an item and why it waits; with lock, it holds the item
