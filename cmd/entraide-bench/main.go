@@ -84,7 +84,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each run")
 	fs.StringVar(&o.out, "out", "build/bench", "where the results (and generated portal files) go")
 	fs.StringVar(&o.bin, "bin", "bin/entraide", "the server binary")
-	fs.StringVar(&o.before, "before", "", "an earlier server binary to measure in the same run, page by page in alternation (before/after figures)")
+	fs.StringVar(&o.before, "before", "", "an earlier server binary to measure in the same run, page by page in alternation (before/after figures); it must expect the same migrations")
 	fs.StringVar(&o.pgURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a URL of the PostgreSQL server (its database name is replaced)")
 	fs.StringVar(&o.redisURL, "redis-url", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	fs.BoolVar(&o.reseed, "reseed", false, "seed a new database even if the last run's matches")
