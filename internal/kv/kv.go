@@ -23,6 +23,11 @@ type Store interface {
 	// lifetime if it does not exist, and returns the new value and the time
 	// left before it expires.
 	Incr(ctx context.Context, key string, ttl time.Duration) (int64, time.Duration, error)
+	// IncrAndGet is Incr, and reads keys in the same round trip (nil for
+	// a missing one): a request's rate limit counter and what it needs of
+	// the store besides (its portal's page version, its session) cost one
+	// exchange with Redis, not three.
+	IncrAndGet(ctx context.Context, key string, ttl time.Duration, keys ...string) (int64, time.Duration, [][]byte, error)
 	// Get returns the value at key, and false when there is none.
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	// Set stores value at key for ttl.
@@ -66,6 +71,46 @@ func OpenRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 // Client is the underlying client, for features that need more than a
 // Store (publish/subscribe).
 func (r *Redis) Client() *redis.Client { return r.client }
+
+// incrGetScript is incrScript, then the values of the other keys (false,
+// a nil reply, for a missing one). All keys must live on one Redis, as
+// they do: the deployment uses one, not a cluster.
+var incrGetScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local out = {n, redis.call('PTTL', KEYS[1])}
+for i = 2, #KEYS do out[i + 1] = redis.call('GET', KEYS[i]) end
+return out`)
+
+func (r *Redis) IncrAndGet(ctx context.Context, key string, ttl time.Duration, keys ...string) (int64, time.Duration, [][]byte, error) {
+	all := make([]string, 0, 1+len(keys))
+	all = append(all, r.prefix+key)
+	for _, k := range keys {
+		all = append(all, r.prefix+k)
+	}
+	res, err := incrGetScript.Run(ctx, r.client, all, ttl.Milliseconds()).Slice()
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("kv: incr and get: %w", err)
+	}
+	if len(res) < 2 {
+		return 0, 0, nil, fmt.Errorf("kv: incr and get: %d values in the answer", len(res))
+	}
+	n, ok1 := res[0].(int64)
+	left, ok2 := res[1].(int64)
+	if !ok1 || !ok2 {
+		return 0, 0, nil, fmt.Errorf("kv: incr and get: unexpected answer %v", res[:2])
+	}
+	values := make([][]byte, len(keys))
+	for i := range keys {
+		// A trailing missing value may be left out of the answer.
+		if 2+i < len(res) {
+			if v, ok := res[2+i].(string); ok {
+				values[i] = []byte(v)
+			}
+		}
+	}
+	return n, time.Duration(left) * time.Millisecond, values, nil
+}
 
 // incrScript increments and sets the expiry in one atomic step, so a crash
 // between the two cannot leave a counter that never expires.
@@ -213,6 +258,20 @@ func (m *Memory) Incr(_ context.Context, key string, ttl time.Duration) (int64, 
 	e.n++
 	m.entries[key] = e
 	return e.n, e.expires.Sub(now), nil
+}
+
+func (m *Memory) IncrAndGet(ctx context.Context, key string, ttl time.Duration, keys ...string) (int64, time.Duration, [][]byte, error) {
+	n, left, err := m.Incr(ctx, key, ttl)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	values := make([][]byte, len(keys))
+	for i, k := range keys {
+		if v, ok, _ := m.Get(ctx, k); ok {
+			values[i] = v
+		}
+	}
+	return n, left, values, nil
 }
 
 func (m *Memory) Get(_ context.Context, key string) ([]byte, bool, error) {

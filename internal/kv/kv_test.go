@@ -113,3 +113,57 @@ func TestValuesAndSets(t *testing.T) {
 		})
 	}
 }
+
+// IncrAndGet counts as Incr does and reads the other keys in the same
+// call, missing ones as nil, in the order asked, in both stores; and a
+// prefix keeps another deployment's keys out.
+func TestIncrAndGet(t *testing.T) {
+	for _, st := range testutil.Stores(t) {
+		t.Run(st.Name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := st.Store.Set(ctx, "val:a", []byte("alpha"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Store.Set(ctx, "val:c", []byte("gamma"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			cases := []struct {
+				keys []string
+				want []string // "<nil>" for a missing key
+			}{
+				{nil, []string{}},
+				{[]string{"val:a"}, []string{"alpha"}},
+				{[]string{"val:missing", "val:a"}, []string{"<nil>", "alpha"}},
+				{[]string{"val:a", "val:missing"}, []string{"alpha", "<nil>"}},
+				{[]string{"val:c", "val:missing", "val:a"}, []string{"gamma", "<nil>", "alpha"}},
+			}
+			for i, tc := range cases {
+				n, ttl, values, err := st.Store.IncrAndGet(ctx, "count:get", time.Minute, tc.keys...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != int64(i+1) || ttl <= 0 || ttl > time.Minute {
+					t.Fatalf("IncrAndGet count = %d, %s; want %d within a minute", n, ttl, i+1)
+				}
+				got := make([]string, len(values))
+				for j, v := range values {
+					got[j] = "<nil>"
+					if v != nil {
+						got[j] = string(v)
+					}
+				}
+				if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+					t.Fatalf("IncrAndGet(%q) values = %q, want %q", tc.keys, got, tc.want)
+				}
+			}
+		})
+	}
+	a, b := testutil.Redis(t), testutil.Redis(t)
+	ctx := context.Background()
+	if err := a.Set(ctx, "val:a", []byte("mine"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, values, err := b.IncrAndGet(ctx, "count", time.Minute, "val:a"); err != nil || values[0] != nil {
+		t.Fatalf("another prefix reads %q (%v)", values, err)
+	}
+}
