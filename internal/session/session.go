@@ -122,8 +122,14 @@ func (s *Store) load(ctx context.Context, slug tenant.Slug, id string) (Session,
 	if err != nil || !ok {
 		return Session{}, false, err
 	}
+	return s.decode(b, id)
+}
+
+// decode reads a stored record, and says a session that outlived its
+// idle or absolute end is not found, whatever the store still holds.
+func (s *Store) decode(record []byte, id string) (Session, bool, error) {
 	var sess Session
-	if err := json.Unmarshal(b, &sess); err != nil {
+	if err := json.Unmarshal(record, &sess); err != nil {
 		return Session{}, false, fmt.Errorf("session: decode: %w", err)
 	}
 	sess.ID = id
@@ -138,11 +144,40 @@ func (s *Store) load(ctx context.Context, slug tenant.Slug, id string) (Session,
 // its last-seen time. A token of another portal, an ended or expired
 // session, or an empty token is simply not found.
 func (s *Store) Lookup(ctx context.Context, token string) (Session, bool, error) {
-	slug, err := slugOf(ctx)
-	if err != nil || token == "" || len(token) > 64 {
+	if _, err := slugOf(ctx); err != nil {
 		return Session{}, false, err
 	}
-	sess, ok, err := s.load(ctx, slug, idOf(token))
+	key := s.RecordKey(ctx, token)
+	if key == "" {
+		return Session{}, false, nil
+	}
+	record, _, err := s.kv.Get(ctx, key)
+	if err != nil {
+		return Session{}, false, fmt.Errorf("session: read: %w", err)
+	}
+	return s.LookupRecord(ctx, token, record)
+}
+
+// RecordKey names the store key that holds token's session on the portal
+// in ctx, or "" when token cannot open one there. The web layer reads it
+// in the same round trip as the request's rate-limit count, then hands
+// what it read to LookupRecord.
+func (s *Store) RecordKey(ctx context.Context, token string) string {
+	slug, err := slugOf(ctx)
+	if err != nil || token == "" || len(token) > 64 {
+		return ""
+	}
+	return sessionKey(slug, idOf(token))
+}
+
+// LookupRecord is Lookup with the record already read at RecordKey (nil
+// when there was none): it checks and refreshes it the same way.
+func (s *Store) LookupRecord(ctx context.Context, token string, record []byte) (Session, bool, error) {
+	slug, err := slugOf(ctx)
+	if err != nil || token == "" || len(token) > 64 || record == nil {
+		return Session{}, false, err
+	}
+	sess, ok, err := s.decode(record, idOf(token))
 	if err != nil || !ok {
 		return Session{}, false, err
 	}

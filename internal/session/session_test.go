@@ -108,3 +108,59 @@ func TestSessions(t *testing.T) {
 		})
 	}
 }
+
+// A record read by the caller at RecordKey (as the web layer does, with
+// its rate-limit count) opens exactly what Lookup opens: on its portal
+// only, and never once ended or expired.
+func TestLookupRecordAgreesWithLookup(t *testing.T) {
+	alpha := tenant.WithTenant(context.Background(), testutil.Portal("alpha"))
+	beta := tenant.WithTenant(context.Background(), testutil.Portal("beta"))
+	for _, st := range testutil.Stores(t) {
+		t.Run(st.Name, func(t *testing.T) {
+			now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+			s := New(st.Store)
+			s.now = func() time.Time { return now }
+			live, _, _ := s.Create(alpha, 1, "A", "192.0.2.1")
+			ended, _, _ := s.Create(alpha, 2, "B", "192.0.2.2")
+			if err := s.EndToken(alpha, 2, ended); err != nil {
+				t.Fatal(err)
+			}
+			cases := []struct {
+				name  string
+				ctx   context.Context
+				token string
+				want  bool
+			}{
+				{"live", alpha, live, true},
+				{"another portal", beta, live, false},
+				{"ended", alpha, ended, false},
+				{"unknown", alpha, "AAAAAAAAAAAAAAAAAAAAAA", false},
+				{"empty", alpha, "", false},
+				{"too long", alpha, string(make([]byte, 65)), false},
+			}
+			for _, tc := range cases {
+				key := s.RecordKey(tc.ctx, tc.token)
+				var record []byte
+				if key != "" {
+					_, _, values, err := st.Store.IncrAndGet(tc.ctx, "rl:test", time.Minute, key)
+					if err != nil {
+						t.Fatal(err)
+					}
+					record = values[0]
+				}
+				got, ok, err := s.LookupRecord(tc.ctx, tc.token, record)
+				want, wantOK, wantErr := s.Lookup(tc.ctx, tc.token)
+				if err != nil || wantErr != nil || ok != tc.want || wantOK != tc.want || got.UserID != want.UserID {
+					t.Errorf("%s: LookupRecord = %+v %v %v; Lookup = %+v %v %v; want found=%v",
+						tc.name, got, ok, err, want, wantOK, wantErr, tc.want)
+				}
+			}
+			// Past its idle end, a record the store still holds opens nothing.
+			record, _, _ := st.Store.Get(alpha, s.RecordKey(alpha, live))
+			now = now.Add(IdleTimeout + time.Second)
+			if _, ok, _ := s.LookupRecord(alpha, live, record); ok {
+				t.Error("an idle session opened from its record")
+			}
+		})
+	}
+}
