@@ -99,13 +99,21 @@ func (c *Cache) MaxPage() int64 { return c.opts.MaxPage }
 // Enabled reports whether pages are stored at all.
 func (c *Cache) Enabled() bool { return c != nil && c.opts.TTL > 0 && c.opts.MaxBytes > 0 }
 
-func versionKey(slug tenant.Slug) string { return "pages:" + string(slug) }
+// TTL is how long a page may be served after it was drawn: the longest a
+// change that no write announced (time passing, a change made by another
+// program) may go unseen.
+func (c *Cache) TTL() time.Duration { return c.opts.TTL }
+
+// VersionKey is the store key holding the portal's version, for a caller
+// that reads it in the same round trip as other keys (the web layer's
+// rate limit); Version reads it alone.
+func VersionKey(slug tenant.Slug) string { return "pages:" + string(slug) }
 
 // Version is the portal's current version, to be read before the page's
 // own reads. A portal never written to since the store started has the
 // empty version.
 func (c *Cache) Version(ctx context.Context, slug tenant.Slug) (string, error) {
-	v, _, err := c.store.Get(ctx, versionKey(slug))
+	v, _, err := c.store.Get(ctx, VersionKey(slug))
 	if err != nil {
 		return "", fmt.Errorf("pagecache: read the version of %s: %w", slug, err)
 	}
@@ -126,7 +134,7 @@ func (c *Cache) Changed(ctx context.Context, slug tenant.Slug) error {
 	if _, err := rand.Read(b); err != nil {
 		return fmt.Errorf("pagecache: new version: %w", err)
 	}
-	if err := c.store.Set(ctx, versionKey(slug), []byte(base64.RawURLEncoding.EncodeToString(b)), versionLifetime); err != nil {
+	if err := c.store.Set(ctx, VersionKey(slug), []byte(base64.RawURLEncoding.EncodeToString(b)), versionLifetime); err != nil {
 		return fmt.Errorf("pagecache: new version of %s: %w", slug, err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/session"
 	"github.com/gin-gonic/gin"
 )
 
@@ -138,7 +139,13 @@ func (s *Server) loadUser(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	sess, ok, err := s.Sessions.Lookup(ctx, token)
+	var sess session.Session
+	var ok bool
+	if pre := prefetchedOf(c); pre.sessionToken == token {
+		sess, ok, err = s.Sessions.LookupRecord(ctx, token, pre.session)
+	} else {
+		sess, ok, err = s.Sessions.Lookup(ctx, token)
+	}
 	if err != nil {
 		s.renderError(c, err)
 		return
@@ -148,7 +155,7 @@ func (s *Server) loadUser(c *gin.Context) {
 		c.Next()
 		return
 	}
-	u, err := s.Accounts.ByID(ctx, sess.UserID)
+	u, err := s.person(c, sess.UserID)
 	if errors.Is(err, account.ErrNotFound) {
 		// The account was deleted: its sessions should have gone with it.
 		if err := s.Sessions.EndToken(ctx, sess.UserID, token); err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/pagecache"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/gin-gonic/gin"
@@ -210,11 +211,24 @@ func (s *Server) requireServable(c *gin.Context) {
 
 // rateLimit counts requests per portal and client address in a fixed
 // one-minute window, in Redis when configured so that every instance shares
-// the count.
+// the count. In the same round trip it reads what later steps need of the
+// store (see prefetched).
 func (s *Server) rateLimit(c *gin.Context) {
 	t := currentTenant(c)
+	ctx := c.Request.Context()
 	key := "rl:" + string(t.Slug) + ":" + c.ClientIP()
-	n, ttl, err := s.KV.Incr(c.Request.Context(), key, time.Minute)
+	var want [2]string
+	keys := want[:0]
+	if s.Pages.Enabled() {
+		keys = append(keys, pagecache.VersionKey(t.Slug))
+	}
+	token, _ := c.Cookie(sessionCookie)
+	if bearerToken(c) == "" {
+		if k := s.Sessions.RecordKey(ctx, token); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	n, ttl, values, err := s.KV.IncrAndGet(ctx, key, time.Minute, keys...)
 	if err != nil {
 		// Refusing every request because the counter store is down would
 		// turn a degraded feature into an outage; log it and serve.
@@ -227,7 +241,38 @@ func (s *Server) rateLimit(c *gin.Context) {
 		s.renderError(c, rateLimited{retryIn: ttl})
 		return
 	}
+	pre := &prefetched{}
+	if s.Pages.Enabled() {
+		pre.version, pre.hasVersion = string(values[0]), true
+		values = values[1:]
+	}
+	if len(values) > 0 {
+		pre.session, pre.sessionToken = values[0], token
+	}
+	c.Set(ctxPrefetched, pre)
 	c.Next()
+}
+
+// prefetched is what rateLimit read of the store besides its count: the
+// portal's page version (for the page cache and the signed-in person's
+// remembered record) and the session record of the request's cookie.
+// A step that finds nothing here (the store was down) reads for itself.
+type prefetched struct {
+	version    string
+	hasVersion bool
+	// session is the record under sessionToken, the request's cookie
+	// (nil: none); sessionToken is "" when it was not read.
+	session      []byte
+	sessionToken string
+}
+
+const ctxPrefetched = "entraide.prefetched"
+
+func prefetchedOf(c *gin.Context) *prefetched {
+	if v, ok := c.Get(ctxPrefetched); ok {
+		return v.(*prefetched)
+	}
+	return &prefetched{}
 }
 
 // negotiateLocale picks the language: ?lang= (remembered in a cookie), then

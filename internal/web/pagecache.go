@@ -32,7 +32,11 @@ func (s *Server) cachePage(c *gin.Context) {
 		return
 	}
 	t := currentTenant(c)
-	version, err := s.Pages.Version(c.Request.Context(), t.Slug)
+	pre := prefetchedOf(c)
+	version, err := pre.version, error(nil)
+	if !pre.hasVersion {
+		version, err = s.Pages.Version(c.Request.Context(), t.Slug)
+	}
 	if err != nil {
 		// Without the version nobody can tell a stored page is still
 		// true: draw it.

@@ -96,6 +96,8 @@ type Server struct {
 	cards memo[cardKey]
 	// fragments remembers parts of pages as drawn (see fragment).
 	fragments memo[fragmentKey]
+	// people remembers signed-in people's rows (see person).
+	people people
 }
 
 // New builds the engine with every route. Templates are parsed here, so a
