@@ -104,6 +104,10 @@ func (c *Cache) Enabled() bool { return c != nil && c.opts.TTL > 0 && c.opts.Max
 // program) may go unseen.
 func (c *Cache) TTL() time.Duration { return c.opts.TTL }
 
+// Backend is the store holding the versions: a caller reading VersionKey
+// itself must read it there.
+func (c *Cache) Backend() kv.Store { return c.store }
+
 // VersionKey is the store key holding the portal's version, for a caller
 // that reads it in the same round trip as other keys (the web layer's
 // rate limit); Version reads it alone.

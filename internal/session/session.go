@@ -158,6 +158,10 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, bool, error)
 	return s.LookupRecord(ctx, token, record)
 }
 
+// Backend is the store holding the records: a caller reading RecordKey
+// itself must read it there.
+func (s *Store) Backend() kv.Store { return s.kv }
+
 // RecordKey names the store key that holds token's session on the portal
 // in ctx, or "" when token cannot open one there. The web layer reads it
 // in the same round trip as the request's rate-limit count, then hands

@@ -219,11 +219,11 @@ func (s *Server) rateLimit(c *gin.Context) {
 	key := "rl:" + string(t.Slug) + ":" + c.ClientIP()
 	var want [2]string
 	keys := want[:0]
-	if s.Pages.Enabled() {
+	if s.readVersion {
 		keys = append(keys, pagecache.VersionKey(t.Slug))
 	}
 	token, _ := c.Cookie(sessionCookie)
-	if bearerToken(c) == "" {
+	if s.readSession && bearerToken(c) == "" {
 		if k := s.Sessions.RecordKey(ctx, token); k != "" {
 			keys = append(keys, k)
 		}
@@ -242,7 +242,7 @@ func (s *Server) rateLimit(c *gin.Context) {
 		return
 	}
 	pre := &prefetched{}
-	if s.Pages.Enabled() {
+	if s.readVersion {
 		pre.version, pre.hasVersion = string(values[0]), true
 		values = values[1:]
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/pagecache"
 	"github.com/entraide/entraide/internal/web"
 	"github.com/jackc/pgx/v5"
@@ -119,5 +120,34 @@ func TestRememberedPersonLastsThePageLifetime(t *testing.T) {
 	time.Sleep(ttl + 50*time.Millisecond)
 	if page := get(); !strings.Contains(page, "Léa Dubois") {
 		t.Error("a remembered row outlived the page cache's lifetime")
+	}
+}
+
+// Where the rate limit counts in another store than the one holding
+// sessions and page versions, it cannot read them with its count: each is
+// read where it lives, and the person is signed in and current.
+func TestCountInAnotherStoreReadsSessionsWhereTheyAre(t *testing.T) {
+	f := newFixture(t, func(d *web.Deps) { d.KV = kv.NewMemory() })
+	id, token := f.resident(t, "alpha", "Léa Martin")
+	get := func() string {
+		w := f.do(t, req{host: "alpha.localhost", path: "/compte",
+			header: map[string]string{"Cookie": "entraide_session=" + token}})
+		if w.Code != http.StatusOK {
+			t.Fatalf("/compte: %d", w.Code)
+		}
+		return w.Body.String()
+	}
+	if !strings.Contains(get(), "Léa Martin") {
+		t.Fatal("the person is not shown")
+	}
+	ctx := f.env.Ctx(t, "alpha")
+	if err := f.env.DB.Tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET display_name = 'Léa Bernard' WHERE id = $1`, id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(get(), "Léa Bernard") {
+		t.Error("a renamed person is shown with their old name")
 	}
 }

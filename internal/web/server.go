@@ -98,6 +98,10 @@ type Server struct {
 	fragments memo[fragmentKey]
 	// people remembers signed-in people's rows (see person).
 	people people
+	// readVersion and readSession: rateLimit reads the page version and
+	// the session record with its count, which it can only where they
+	// live in the same store as the count (they do, in serve).
+	readVersion, readSession bool
 }
 
 // New builds the engine with every route. Templates are parsed here, so a
@@ -127,6 +131,8 @@ func New(d Deps) (*Server, error) {
 	e.HandleMethodNotAllowed = false
 
 	s := &Server{Deps: d, engine: e}
+	s.readVersion = d.Pages.Enabled() && d.Pages.Backend() == d.KV
+	s.readSession = d.Sessions != nil && d.Sessions.Backend() == d.KV
 	s.buffers.New = func() any { return new(bytes.Buffer) }
 	s.looks.Store(l)
 	s.routes()
