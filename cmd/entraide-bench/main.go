@@ -519,6 +519,9 @@ func findTarget(ctx context.Context, dbURL string, portals []bench.Portal) (targ
 	if err := conn.QueryRow(ctx, `SELECT commune_code FROM `+writer+`.users WHERE email_key = $1`, "seed-resident@"+t.writer).Scan(&t.wcommune); err != nil {
 		return t, fmt.Errorf("bench: the writing portal's resident: %w", err)
 	}
+	if err := conn.QueryRow(ctx, `SELECT epci_code FROM `+schema+`.users WHERE email_key = $1`, "seed-resident@"+t.portal).Scan(&t.near); err != nil {
+		return t, fmt.Errorf("bench: the measured portal's resident: %w", err)
+	}
 	rows, err := conn.Query(ctx, `SELECT id FROM `+schema+`.posts WHERE status = 'ouverte' AND visibility = 'visible' ORDER BY random() LIMIT 1000`)
 	if err != nil {
 		return t, err

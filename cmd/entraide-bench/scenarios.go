@@ -22,6 +22,7 @@ type target struct {
 	query    string  // the words searched
 	category string  // a category of the filtered list
 	epci     string  // the EPCI of the filtered list (the most populated one)
+	near     string  // the EPCI of the signed-in resident, whose list shows it first
 	postIDs  []int64 // visible posts of portal, for the post page
 	commune  string  // a commune code of the portal, for new posts
 	hosts    []string
@@ -82,13 +83,15 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 		floorPage(floorStatic, "/static"),
 		floorPage(floorList, "/list/"+schemaOf(t.portal)+"?"+listQuery),
 		floorPage(floorSearch, "/list/"+schemaOf(t.searched)+"?"+searchQuery),
+		floorPage(floorNear, "/list/"+schemaOf(t.portal)+"?"+url.Values{"near": {t.near}}.Encode()),
 		page("Accueil du portail", floorList, t.portal, "/"),
 		page("Liste filtrée (thème + EPCI)", floorList, t.portal, "/annonces?"+listQuery),
 		page("Recherche plein texte", floorSearch, t.searched, "/annonces?"+searchQuery),
 		signedInPage("Liste filtrée, résident connecté", floorList, "resident", t.portal, "/annonces?"+listQuery),
 		// What a signed-in resident sees first: every post, those of their
-		// own EPCI first, which ranks every open post of the portal.
-		signedInPage("Liste, résident connecté, sans filtre", floorList, "resident", t.portal, "/annonces"),
+		// own EPCI first. Its floor runs that query, as the search's runs
+		// the search's.
+		signedInPage("Liste, résident connecté, sans filtre", floorNear, "resident", t.portal, "/annonces"),
 		signedInPage("Recherche, résident connecté", floorSearch, "resident", t.searched, "/annonces?"+searchQuery),
 		{floor: floorList, Scenario: bench.Scenario{Name: "Page d'une annonce", New: func(ctx context.Context, _ int) (bench.Worker, error) {
 			hc := c.HTTP()
@@ -142,6 +145,7 @@ const (
 	floorStatic = "Plancher HTTP : page pré-rendue"
 	floorList   = "Plancher base : requête de la liste"
 	floorSearch = "Plancher base : requête de la recherche"
+	floorNear   = "Plancher base : liste, son EPCI d'abord"
 )
 
 // measured is a scenario and the floor it is compared with ("" for a floor).
