@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -522,5 +523,40 @@ func TestListQueryRanksOnlyWhenNeeded(t *testing.T) {
 				t.Fatal("another query was chosen")
 			}
 		})
+	}
+}
+
+// A post in a list is the same as the post read alone, field by field:
+// the rows of a list are read into one reused post (postScanner), so a
+// field one row sets (modes, dates, flags) must not stay for the next.
+func TestListedPostsAreThemselves(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.env.Ctx(t, "libre")
+	a := f.user(t, ctx, "Léa", nantes)
+	drafts := []func(*help.Draft){
+		func(d *help.Draft) { d.WhenKind, d.DateFrom, d.DateTo = "periode", "2026-12-21", "2026-12-27" },
+		func(d *help.Draft) { d.Modes = []string{"telephone", "sur_place"}; d.Urgent = true },
+		func(d *help.Draft) { d.Kind, d.CommuneCode = help.KindOffer, saintNazaire },
+		func(d *help.Draft) { d.WhenKind, d.DateFrom = "date", "2026-12-24" },
+	}
+	for i, change := range drafts {
+		d := draft(fmt.Sprintf("Annonce numéro %d pour la liste", i+1), "Une annonce parmi d'autres, pour vérifier la liste.")
+		change(&d)
+		if _, err := f.svc.Create(ctx, a, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, total, err := f.svc.List(ctx, help.Filter{Page: 1})
+	if err != nil || total != len(drafts) || len(list) != len(drafts) {
+		t.Fatalf("List = %d posts of %d, %v", len(list), total, err)
+	}
+	for _, listed := range list {
+		alone, err := f.svc.Get(ctx, listed.ID, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(listed, alone) {
+			t.Errorf("post %d listed:\n%+v\nread alone:\n%+v", listed.ID, listed, alone)
+		}
 	}
 }

@@ -163,19 +163,39 @@ RETURNING p.id, p.title, p.expires_at, u.email, u.display_name, u.locale`
 )
 
 func scanPost(row pgx.Row, extra ...any) (Post, error) {
-	var p Post
-	dest := []any{&p.ID, &p.Kind, &p.Category, &p.Title, &p.Description, &p.CommuneCode, &p.EPCICode,
-		&p.Modes, &p.WhenKind, &p.DateFrom, &p.DateTo, &p.Recurrence, &p.Urgent, &p.Status, &p.Visibility,
-		&p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt, &p.ExpiresAt, &p.Thanks, &p.MatchesNotified,
-		&p.ModerationReason, &p.ModeratedAt, &p.Flags}
-	err := row.Scan(append(dest, extra...)...)
+	return newPostScanner(extra...).scan(row)
+}
+
+// postScanner reads rows of postColumns (then extra) into one Post that
+// its destinations point at, and gives a copy: a list page allocates its
+// 26 destinations once, not once per row. The Post is cleared before each
+// row, so no slice or time read for one post is shared with the next.
+type postScanner struct {
+	p    Post
+	dest []any
+}
+
+func newPostScanner(extra ...any) *postScanner {
+	s := &postScanner{}
+	p := &s.p
+	s.dest = append(make([]any, 0, 26+len(extra)), &p.ID, &p.Kind, &p.Category, &p.Title, &p.Description,
+		&p.CommuneCode, &p.EPCICode, &p.Modes, &p.WhenKind, &p.DateFrom, &p.DateTo, &p.Recurrence, &p.Urgent,
+		&p.Status, &p.Visibility, &p.AuthorID, &p.AuthorName, &p.AuthorCommune, &p.CreatedAt, &p.UpdatedAt,
+		&p.ExpiresAt, &p.Thanks, &p.MatchesNotified, &p.ModerationReason, &p.ModeratedAt, &p.Flags)
+	s.dest = append(s.dest, extra...)
+	return s
+}
+
+func (s *postScanner) scan(row pgx.Row) (Post, error) {
+	s.p = Post{}
+	err := row.Scan(s.dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Post{}, ErrNotFound
 	}
 	if err != nil {
 		return Post{}, fmt.Errorf("help: read post: %w", err)
 	}
-	return p, nil
+	return s.p, nil
 }
 
 func collectPosts(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Post, int, error) {
@@ -190,10 +210,11 @@ func collectPosts(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Po
 // and closes them.
 func scanPosts(rows pgx.Rows) ([]Post, int, error) {
 	defer rows.Close()
-	var out []Post
+	out := make([]Post, 0, PerPage)
 	total := 0
+	scanner := newPostScanner(&total)
 	for rows.Next() {
-		p, err := scanPost(rows, &total)
+		p, err := scanner.scan(rows)
 		if err != nil {
 			return nil, 0, err
 		}
