@@ -168,7 +168,7 @@ func (s *Server) apiListPosts(c *gin.Context) {
 	if e := currentTerritory(c); e != nil {
 		f.Near = e.Code
 	}
-	posts, total, err := s.Help.List(c.Request.Context(), f)
+	posts, total, err := s.listPosts(c, f)
 	if err != nil {
 		s.apiFail(c, err)
 		return

@@ -48,7 +48,7 @@ func (s *Server) postsList(c *gin.Context) {
 	} else if u := currentUser(c); u != nil {
 		f.Near = u.EPCICode
 	}
-	posts, total, err := s.Help.List(c.Request.Context(), f)
+	posts, total, err := s.listPosts(c, f)
 	if err != nil {
 		s.renderError(c, err)
 		return

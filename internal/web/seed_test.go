@@ -42,21 +42,28 @@ VALUES ($1, $1, $2, 'x', $3, $4, now()) RETURNING id`, email, name, commune.Code
 // form would, in the portal's categories in turn.
 func (f *fixture) seedPosts(t *testing.T, slug string, authorID int64, n int) []help.Post {
 	t.Helper()
-	ctx := f.env.Ctx(t, slug)
-	portal, _ := f.env.Registry.BySlug(tenant.Slug(slug))
 	var out []help.Post
 	for i := range n {
-		kind := []string{"demande", "proposition"}[i%2]
-		p, err := f.deps.Help.Create(ctx, authorID, help.Draft{
-			Kind: kind, Category: portal.Categories[i%len(portal.Categories)].Code,
-			Title:       fmt.Sprintf("Coup de main numéro %d près de chez moi", i+1),
-			Description: "Je cherche quelqu'un pour m'aider une heure le samedi matin. Merci d'avance à qui pourra venir.",
-			CommuneCode: demoCommune[slug], Modes: []string{"sur_place"}, WhenKind: "souple", Urgent: i%5 == 0,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
+		out = append(out, f.publish(t, slug, authorID, i, fmt.Sprintf("Coup de main numéro %d près de chez moi", i+1)))
 	}
 	return out
+}
+
+// publish publishes the i-th post of a series under title, through the
+// service, as the form would.
+func (f *fixture) publish(t *testing.T, slug string, authorID int64, i int, title string) help.Post {
+	t.Helper()
+	ctx := f.env.Ctx(t, slug)
+	portal, _ := f.env.Registry.BySlug(tenant.Slug(slug))
+	kind := []string{"demande", "proposition"}[i%2]
+	p, err := f.deps.Help.Create(ctx, authorID, help.Draft{
+		Kind: kind, Category: portal.Categories[i%len(portal.Categories)].Code,
+		Title:       title,
+		Description: "Je cherche quelqu'un pour m'aider une heure le samedi matin. Merci d'avance à qui pourra venir.",
+		CommuneCode: demoCommune[slug], Modes: []string{"sur_place"}, WhenKind: "souple", Urgent: i%5 == 0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -97,7 +97,9 @@ type Server struct {
 	// fragments remembers parts of pages as drawn (see fragment).
 	fragments memo[fragmentKey]
 	// people remembers signed-in people's rows (see person).
-	people people
+	people remembered[personKey, account.User]
+	// lists remembers pages of the list of posts as read (see listPosts).
+	lists remembered[listKey, listedPosts]
 	// readVersion and readSession: rateLimit reads the page version and
 	// the session record with its count, which it can only where they
 	// live in the same store as the count (they do, in serve).

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"sync"
+	"time"
+)
+
+// Some reads are the same for many requests and change only by a write:
+// a signed-in person's row, a page of the list. Every committed write
+// gives its portal a new page version (db.AfterWrite, package pagecache),
+// which rateLimit reads anyway. So such a read is remembered with the
+// version it was made at, and given again while the portal's version is
+// still that one, for at most the page cache's lifetime: a change no write
+// announced (one made by the command line, in another process, or by time
+// alone, like a post that expires) shows within that time, as it does on
+// cached pages.
+//
+// A request reads the version before it reads the database, so what it
+// remembers is never older than its version: a write that commits in
+// between gives the portal a newer version, under which nobody finds it.
+
+// remembered holds at most the max values its caller says: when full,
+// all are forgotten at once, and the ones in use come back at once.
+// Callers give each request a value of its own, or share one only to read
+// it.
+type remembered[K comparable, V any] struct {
+	mu     sync.Mutex
+	values map[K]rememberedValue[V]
+}
+
+type rememberedValue[V any] struct {
+	version string
+	read    time.Time
+	value   V
+}
+
+// get returns the value read at version, if it was read less than ttl
+// before now.
+func (r *remembered[K, V]) get(k K, version string, now time.Time, ttl time.Duration) (V, bool) {
+	r.mu.Lock()
+	v, ok := r.values[k]
+	r.mu.Unlock()
+	if !ok || v.version != version || now.Sub(v.read) >= ttl {
+		var zero V
+		return zero, false
+	}
+	return v.value, true
+}
+
+// put remembers value, read at version at the time read (taken before the
+// read, so that it is never given longer than the lifetime after it).
+func (r *remembered[K, V]) put(k K, version string, read time.Time, value V, max int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.values == nil || len(r.values) >= max {
+		r.values = make(map[K]rememberedValue[V], min(max, 256))
+	}
+	r.values[k] = rememberedValue[V]{version: version, read: read, value: value}
+}
