@@ -49,11 +49,11 @@ func checks(r *bench.Report) []bench.Check {
 	return out
 }
 
-// fromCache says how much of a figure the page cache answered, so that no
-// cache figure passes for the database's.
+// fromCache says how much of a figure a cache answered (the page cache,
+// remembered rows), so that no cache figure passes for the database's.
 func fromCache(f bench.Figures) string {
-	if f.CacheHits == 0 || f.Requests == 0 {
-		return ""
+	if c := f.FromCache(); c != "" {
+		return ", from a cache: " + c
 	}
-	return fmt.Sprintf(", %.0f %% from the page cache", 100*float64(f.CacheHits)/float64(f.Requests))
+	return ""
 }

@@ -68,15 +68,28 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 		return once()
 	}
 	// signedInPage is page for a person signed in: never from the page
-	// cache, the database's own path.
-	signedInPage := func(name, floor, who, host, path string) measured {
+	// cache. Sent with Cache-Control: no-cache (a forced reload), the list
+	// and search read their rows from the database, the database's own
+	// path; without, they may draw rows remembered since the portal's
+	// last write (X-Cache: rows).
+	signedInPage := func(name, floor, who, host, path string, noCache bool) measured {
 		return measured{floor: floor, Scenario: bench.Scenario{Name: name, New: func(ctx context.Context, _ int) (bench.Worker, error) {
 			hc, err := signedIn(who, host)
 			if err != nil {
 				return nil, err
 			}
 			u := "http://" + host + path
-			return func(ctx context.Context) error { _, err := bench.Get(ctx, hc, u, http.StatusOK); return err }, nil
+			return func(ctx context.Context) error {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+				if err != nil {
+					return err
+				}
+				if noCache {
+					req.Header.Set("Cache-Control", "no-cache")
+				}
+				_, err = bench.Do(hc, req, http.StatusOK)
+				return err
+			}, nil
 		}}}
 	}
 	return []measured{
@@ -87,12 +100,17 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 		page("Accueil du portail", floorList, t.portal, "/"),
 		page("Liste filtrée (thème + EPCI)", floorList, t.portal, "/annonces?"+listQuery),
 		page("Recherche plein texte", floorSearch, t.searched, "/annonces?"+searchQuery),
-		signedInPage("Liste filtrée, résident connecté", floorList, "resident", t.portal, "/annonces?"+listQuery),
+		signedInPage("Liste filtrée, résident connecté", floorList, "resident", t.portal, "/annonces?"+listQuery, true),
 		// What a signed-in resident sees first: every post, those of their
 		// own EPCI first. Its floor runs that query, as the search's runs
 		// the search's.
-		signedInPage("Liste, résident connecté, sans filtre", floorNear, "resident", t.portal, "/annonces"),
-		signedInPage("Recherche, résident connecté", floorSearch, "resident", t.searched, "/annonces?"+searchQuery),
+		signedInPage("Liste, résident connecté, sans filtre", floorNear, "resident", t.portal, "/annonces", true),
+		signedInPage("Recherche, résident connecté", floorSearch, "resident", t.searched, "/annonces?"+searchQuery, true),
+		// The same three as people get them, from rows remembered while the
+		// portal has not changed.
+		signedInPage("Liste filtrée, résident connecté, lignes retenues", floorList, "resident", t.portal, "/annonces?"+listQuery, false),
+		signedInPage("Liste, résident connecté, sans filtre, lignes retenues", floorNear, "resident", t.portal, "/annonces", false),
+		signedInPage("Recherche, résident connecté, lignes retenues", floorSearch, "resident", t.searched, "/annonces?"+searchQuery, false),
 		{floor: floorList, Scenario: bench.Scenario{Name: "Page d'une annonce", New: func(ctx context.Context, _ int) (bench.Worker, error) {
 			hc := c.HTTP()
 			return func(ctx context.Context) error {
@@ -101,7 +119,7 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 				return err
 			}, nil
 		}}},
-		signedInPage("File de modération (référent connecté)", floorList, "referent", t.portal, "/moderation"),
+		signedInPage("File de modération (référent connecté)", floorList, "referent", t.portal, "/moderation", false),
 		{floor: floorList, Scenario: bench.Scenario{Name: "Formulaire : publier une annonce (POST)", New: func(ctx context.Context, w int) (bench.Worker, error) {
 			hc, err := signedIn("resident", t.writer)
 			if err != nil {

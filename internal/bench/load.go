@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -75,16 +76,24 @@ func Do(hc *http.Client, req *http.Request, want int) ([]byte, error) {
 	if res.StatusCode != want {
 		return body, fmt.Errorf("%s %s: status %d, want %d", req.Method, req.URL, res.StatusCode, want)
 	}
-	if n, ok := req.Context().Value(hitsKey{}).(*int); ok && res.Header.Get("X-Cache") == "hit" {
-		*n++
+	if h, ok := req.Context().Value(hitsKey{}).(*hits); ok {
+		switch res.Header.Get("X-Cache") {
+		case "hit":
+			h.pages++
+		case "rows":
+			h.rows++
+		}
 	}
 	return body, nil
 }
 
-// hitsKey carries, in a worker's context, the counter of the answers the
-// server took from its page cache (X-Cache: hit), so that the report says
-// which figures are the cache's.
+// hitsKey carries, in a worker's context, the counts of the answers the
+// server took from its page cache (X-Cache: hit) or drew from rows it
+// remembered (X-Cache: rows), so that the report says which figures are
+// the caches'.
 type hitsKey struct{}
+
+type hits struct{ pages, rows int }
 
 // Worker sends one request and says whether it went as expected. Each
 // worker goroutine gets its own, made by a Scenario.
@@ -103,6 +112,7 @@ type Sample struct {
 	Requests  int
 	Errors    int
 	CacheHits int // answers from the server's page cache
+	RowsHits  int // pages drawn from rows the server remembered, not read
 	Elapsed   time.Duration
 	Latencies []time.Duration // one per request, errors included
 	FirstErr  string
@@ -123,7 +133,7 @@ func Run(ctx context.Context, s Scenario, conc int, warmup, dur time.Duration) (
 	type result struct {
 		lat      []time.Duration
 		errors   int
-		hits     int
+		hits     hits
 		firstErr error
 	}
 	results := make([]result, conc)
@@ -170,7 +180,8 @@ func Run(ctx context.Context, s Scenario, conc int, warmup, dur time.Duration) (
 	for _, r := range results {
 		out.Latencies = append(out.Latencies, r.lat...)
 		out.Errors += r.errors
-		out.CacheHits += r.hits
+		out.CacheHits += r.hits.pages
+		out.RowsHits += r.hits.rows
 		if r.firstErr != nil && out.FirstErr == "" {
 			out.FirstErr = r.firstErr.Error()
 		}
@@ -192,6 +203,7 @@ type Figures struct {
 	Requests    int     `json:"requests"`
 	Errors      int     `json:"errors"`
 	CacheHits   int     `json:"cache_hits"`
+	RowsHits    int     `json:"remembered_rows_hits"`
 	Seconds     float64 `json:"seconds"`
 	RPS         float64 `json:"requests_per_second"`
 	P50ms       float64 `json:"p50_ms"`
@@ -211,6 +223,7 @@ func Summarize(name string, conc int, samples []Sample) Figures {
 		f.Requests += s.Requests
 		f.Errors += s.Errors
 		f.CacheHits += s.CacheHits
+		f.RowsHits += s.RowsHits
 		elapsed += s.Elapsed
 		lat = append(lat, s.Latencies...)
 		if f.FirstError == "" {
@@ -236,3 +249,16 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// FromCache says which share of the figures' answers a cache gave: the
+// page cache ("pages") or remembered rows ("rows"); "" when none did.
+func (f Figures) FromCache() string {
+	var parts []string
+	if f.CacheHits > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f %% pages", 100*float64(f.CacheHits)/float64(max(f.Requests, 1))))
+	}
+	if f.RowsHits > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f %% rows", 100*float64(f.RowsHits)/float64(max(f.Requests, 1))))
+	}
+	return strings.Join(parts, ", ")
+}
