@@ -82,7 +82,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 3, "runs of each scenario at each level, alternating with the others")
 	fs.DurationVar(&o.duration, "duration", 4*time.Second, "measured time of one run")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each run")
-	fs.StringVar(&o.out, "out", "build/bench", "where the results (and generated portal files) go")
+	fs.StringVar(&o.out, "out", "build/bench", "where the results, the generated portal files and the seed manifest go: another directory knows no seeded database and seeds entraide_bench_<tenants> again (it drops the one there)")
 	fs.StringVar(&o.bin, "bin", "bin/entraide", "the server binary")
 	fs.StringVar(&o.before, "before", "", "an earlier server binary to measure in the same run, page by page in alternation (before/after figures); it must expect the same migrations")
 	fs.StringVar(&o.pgURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a URL of the PostgreSQL server (its database name is replaced)")
