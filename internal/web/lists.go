@@ -52,7 +52,11 @@ func (s *Server) listPosts(c *gin.Context, f help.Filter) ([]help.Post, int, err
 	now := time.Now()
 	if !strings.Contains(c.GetHeader("Cache-Control"), "no-cache") {
 		if l, ok := s.lists.get(k, pre.version, now, s.Pages.TTL()); ok {
-			c.Header(cacheStatus, rowsRemembered)
+			// A visitor's page the page cache is drawing stays a "miss":
+			// that header speaks of the whole page, which is new.
+			if c.Writer.Header().Get(cacheStatus) == "" {
+				c.Header(cacheStatus, rowsRemembered)
+			}
 			return l.posts, l.total, nil
 		}
 	}
