@@ -82,7 +82,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 3, "runs of each scenario at each level, alternating with the others")
 	fs.DurationVar(&o.duration, "duration", 4*time.Second, "measured time of one run")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each run")
-	fs.StringVar(&o.out, "out", "build/bench", "where the results, the generated portal files and the seed manifest go: another directory knows no seeded database and seeds entraide_bench_<tenants> again (it drops the one there)")
+	fs.StringVar(&o.out, "out", "build/bench", "where the results and the generated portal files go")
 	fs.StringVar(&o.bin, "bin", "bin/entraide", "the server binary")
 	fs.StringVar(&o.before, "before", "", "an earlier server binary to measure in the same run, page by page in alternation (before/after figures); it must expect the same migrations")
 	fs.StringVar(&o.pgURL, "database-url", envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a URL of the PostgreSQL server (its database name is replaced)")
@@ -101,6 +101,10 @@ func parseFlags(args []string) (options, error) {
 			return o, fmt.Errorf("-only: %w", err)
 		}
 		o.only = re
+	}
+	if o.tenants < 2 {
+		// One generated portal is read, another written to (findTarget).
+		return o, fmt.Errorf("-tenants: %d; the bench needs at least 2 generated portals", o.tenants)
 	}
 	for _, s := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -399,18 +403,19 @@ const seedVersion = 1
 func prepareDatabase(ctx context.Context, o options, dbURL string, portals []bench.Portal, logf func(string, ...any)) error {
 	want := seedManifest{Version: seedVersion, Tenants: o.tenants, People: o.people, Posts: o.posts,
 		SearchPosts: o.searchPosts, Events: o.events, Conversations: o.conversations}
-	manifestPath := filepath.Join(o.out, fmt.Sprintf("seed-%d.json", o.tenants))
 	if !o.reseed {
-		var have seedManifest
-		if b, err := os.ReadFile(manifestPath); err == nil && json.Unmarshal(b, &have) == nil && have == want && databaseExists(ctx, dbURL) {
-			logf("reusing the seeded database (%s); -reseed to seed a new one", manifestPath)
+		have, err := readSeedManifest(ctx, dbURL, logf)
+		if err != nil {
+			return err
+		}
+		if have == want {
+			logf("reusing the seeded database (its comment says what it holds); -reseed to seed a new one")
 			// Migrations written since apply to the seeded data, as they
 			// would to a live deployment's.
 			return runBin(ctx, o.bin, []string{"DATABASE_URL=" + dbURL, "ENTRAIDE_TENANTS_DIR=" + filepath.Join(o.out, "tenants"),
 				"ENTRAIDE_LOG_LEVEL=warn"}, "migrate")
 		}
 	}
-	os.Remove(manifestPath)
 	if err := db.DropDatabase(ctx, dbURL); err != nil {
 		return err
 	}
@@ -458,17 +463,51 @@ func prepareDatabase(ctx context.Context, o options, dbURL string, portals []ben
 	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(want, "", "  ")
-	return os.WriteFile(manifestPath, b, 0o644)
+	return writeSeedManifest(ctx, conn, want)
 }
 
-func databaseExists(ctx context.Context, url string) bool {
+// The seed manifest is the database's own comment: it is written last, once
+// the seed is whole, and goes with the database, so that no output
+// directory (-out) can disagree with what the database holds.
+
+// readSeedManifest is the manifest of the seeded database at url, or the
+// zero one when there is no such database or it has no (readable) comment.
+func readSeedManifest(ctx context.Context, url string, logf func(string, ...any)) (seedManifest, error) {
+	var have seedManifest
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return false
+		// No database yet (or none we may use): it is seeded anew.
+		return have, nil
 	}
-	conn.Close(ctx)
-	return true
+	defer conn.Close(ctx)
+	var comment *string
+	if err := conn.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database
+		WHERE datname = current_database()`).Scan(&comment); err != nil {
+		return have, fmt.Errorf("reading the bench database's seed manifest: %w", err)
+	}
+	if comment != nil {
+		if err := json.Unmarshal([]byte(*comment), &have); err != nil {
+			// An unreadable comment is an unknown seed: seed again.
+			logf("the bench database's comment is not a seed manifest (%v): seeding again", err)
+			return seedManifest{}, nil
+		}
+	}
+	return have, nil
+}
+
+func writeSeedManifest(ctx context.Context, conn *pgx.Conn, m seedManifest) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	// COMMENT takes no parameters: the server quotes the name and the text.
+	var stmt string
+	if err := conn.QueryRow(ctx, `SELECT format('COMMENT ON DATABASE %I IS %L', current_database(), $1::text)`,
+		string(b)).Scan(&stmt); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, stmt)
+	return err
 }
 
 func runBin(ctx context.Context, bin string, env []string, args ...string) error {
