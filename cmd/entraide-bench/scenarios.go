@@ -119,7 +119,10 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 				return err
 			}, nil
 		}}},
-		signedInPage("File de modération (référent connecté)", floorList, "referent", t.portal, "/moderation", false),
+		// A référent's queue, from the database as after a write, and as
+		// référents get it, from rows remembered for them alone.
+		signedInPage("File de modération (référent connecté)", floorList, "referent", t.portal, "/moderation", true),
+		signedInPage("File de modération (référent connecté), lignes retenues", floorList, "referent", t.portal, "/moderation", false),
 		{floor: floorList, Scenario: bench.Scenario{Name: "Formulaire : publier une annonce (POST)", New: func(ctx context.Context, w int) (bench.Worker, error) {
 			hc, err := signedIn("resident", t.writer)
 			if err != nil {

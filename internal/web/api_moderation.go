@@ -46,17 +46,17 @@ func (s *Server) apiModerationQueue(c *gin.Context) {
 	page := pageParam(c)
 	f := moderation.Filter{Why: c.Query("why"), EPCI: c.Query("epci"), Category: c.Query("category"),
 		Limit: queuePageSize, Offset: (page - 1) * queuePageSize}
-	entries, total, err := s.Moderation.Queue(c.Request.Context(), currentUser(c).ID, f)
+	queue, err := s.moderationQueuePage(c, currentUser(c).ID, f)
 	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
-	out := make([]apiQueueEntry, len(entries))
-	for i, e := range entries {
+	out := make([]apiQueueEntry, len(queue.entries))
+	for i, e := range queue.entries {
 		out[i] = apiQueueEntry{Kind: e.Kind, ID: e.ID, EPCI: e.EPCI, Category: e.Category, Since: e.Since, Why: e.Why,
 			Title: e.Title, Excerpt: e.Excerpt, Reports: e.Reports, Reasons: e.Reasons}
 	}
-	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "page": page})
+	c.JSON(http.StatusOK, gin.H{"items": out, "total": queue.total, "page": page})
 }
 
 type apiReportSeen struct {

@@ -2,8 +2,6 @@ package web
 
 import (
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/tenant"
@@ -35,37 +33,14 @@ type listedPosts struct {
 // at most with long descriptions.
 const maxLists = 1_000
 
-// rowsRemembered is the X-Cache value of a page drawn from remembered
-// rows: the benchmark counts them apart from the database's.
-const rowsRemembered = "rows"
-
-// listPosts is s.Help.List, remembered when the portal's page version is
-// at hand. A request that asks for a fresh answer (Cache-Control:
-// no-cache, as browsers send on a forced reload) reads the database.
+// listPosts is s.Help.List, remembered (rememberedRows).
 func (s *Server) listPosts(c *gin.Context, f help.Filter) ([]help.Post, int, error) {
-	pre := prefetchedOf(c)
-	ctx := c.Request.Context()
-	if !pre.hasVersion {
-		return s.Help.List(ctx, f)
-	}
 	k := listKey{portal: currentTenant(c).Slug, filter: f}
-	now := time.Now()
-	if !strings.Contains(c.GetHeader("Cache-Control"), "no-cache") {
-		if l, ok := s.lists.get(k, pre.version, now, s.Pages.TTL()); ok {
-			// A visitor's page the page cache is drawing stays a "miss":
-			// that header speaks of the whole page, which is new.
-			if c.Writer.Header().Get(cacheStatus) == "" {
-				c.Header(cacheStatus, rowsRemembered)
-			}
-			return l.posts, l.total, nil
-		}
-	}
-	posts, total, err := s.Help.List(ctx, f)
-	if err != nil {
-		return nil, 0, err
-	}
-	// What is remembered is shared: it is a copy, so that this request may
-	// do what it likes with its own.
-	s.lists.put(k, pre.version, now, listedPosts{posts: slices.Clone(posts), total: total}, maxLists)
-	return posts, total, nil
+	l, err := rememberedRows(s, c, &s.lists, k, maxLists,
+		func(l listedPosts) listedPosts { return listedPosts{posts: slices.Clone(l.posts), total: l.total} },
+		func() (listedPosts, error) {
+			posts, total, err := s.Help.List(c.Request.Context(), f)
+			return listedPosts{posts: posts, total: total}, err
+		})
+	return l.posts, l.total, err
 }

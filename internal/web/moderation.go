@@ -25,6 +25,38 @@ import (
 // queuePageSize is how many items a queue page lists.
 const queuePageSize = 20
 
+// A page of a référent's queue changes only by a write (a post, a report,
+// a decision, a change of roles), so it is remembered, as pages of the list
+// are (rememberedRows), for this référent alone: two référents share
+// nothing, whatever their reach. Their work stays as fresh as the
+// database's: a decision is a write, and the queue is read again after it.
+
+type queueKey struct {
+	portal    tenant.Slug
+	moderator int64
+	filter    moderation.Filter
+}
+
+// queuePage is a page of the queue and how many entries match in all.
+type queuePage struct {
+	entries []moderation.QueueEntry
+	total   int
+}
+
+// maxQueues bounds the remembered queue pages (20 entries each).
+const maxQueues = 1_000
+
+// moderationQueuePage is s.Moderation.Queue, remembered (rememberedRows).
+func (s *Server) moderationQueuePage(c *gin.Context, moderatorID int64, f moderation.Filter) (queuePage, error) {
+	k := queueKey{portal: currentTenant(c).Slug, moderator: moderatorID, filter: f}
+	return rememberedRows(s, c, &s.queues, k, maxQueues,
+		func(q queuePage) queuePage { return queuePage{entries: slices.Clone(q.entries), total: q.total} },
+		func() (queuePage, error) {
+			entries, total, err := s.Moderation.Queue(c.Request.Context(), moderatorID, f)
+			return queuePage{entries: entries, total: total}, err
+		})
+}
+
 // queueView is the queue page's data.
 type queueView struct {
 	Entries    []moderation.QueueEntry
@@ -94,13 +126,13 @@ func (s *Server) moderationQueue(c *gin.Context) {
 	pageNum := pageParam(c)
 	f := moderation.Filter{Why: c.Query("motif"), EPCI: c.Query("epci"), Category: c.Query("categorie"),
 		Limit: queuePageSize, Offset: (pageNum - 1) * queuePageSize}
-	entries, total, err := s.Moderation.Queue(ctx, u.ID, f)
+	queue, err := s.moderationQueuePage(c, u.ID, f)
 	if err != nil {
 		s.renderError(c, err)
 		return
 	}
 	t := currentTenant(c)
-	v := &queueView{Entries: entries, Total: total, Filter: f, Whys: moderation.Whys}
+	v := &queueView{Entries: queue.entries, Total: queue.total, Filter: f, Whys: moderation.Whys}
 	for _, e := range s.Atlas.EPCIs(t.Departement) {
 		if reach.Anywhere || slices.Contains(reach.EPCIs, e.Code) {
 			v.EPCIs = append(v.EPCIs, e)
@@ -117,7 +149,7 @@ func (s *Server) moderationQueue(c *gin.Context) {
 			q.Set(k, val)
 		}
 	}
-	v.pageLinks = newPageLinks("/moderation", q, pageNum, total, queuePageSize)
+	v.pageLinks = newPageLinks("/moderation", q, pageNum, queue.total, queuePageSize)
 	s.render(c, http.StatusOK, "moderation_queue", s.page(c, localizer(c, s).T("moderation.queue.title"), v))
 }
 

@@ -287,3 +287,93 @@ func TestModerationAPI(t *testing.T) {
 		t.Errorf("dashboard: %d %v", code, body)
 	}
 }
+
+// A référent's queue is remembered for them alone while the portal has
+// not changed (moderationQueuePage). These steps check that it always
+// shows what waits as it stands after the portal's last announced write,
+// that a référent of one EPCI is never given the admin's queue (nor the
+// other way), and say when it was drawn from remembered rows.
+func TestModerationQueueIsReadAgainAfterEveryWrite(t *testing.T) {
+	f := newModerationFixture(t)
+	queue := func(who *browser, header map[string]string) (page, cache string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, alphaURL+"/moderation", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := who.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		who.read(resp)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("/moderation: %d", resp.StatusCode)
+		}
+		return who.last, resp.Header.Get("X-Cache")
+	}
+	const nantes, saintNazaire, renamed = "Courses à Nantes", "Courses à Saint-Nazaire", "Courses du marché de Talensac"
+	var later help.Post // a post written in a step
+	steps := []struct {
+		name       string
+		change     func()
+		who        *browser
+		header     map[string]string
+		show, hide []string
+		remembered bool
+	}{
+		{name: "first visit", who: f.ref, show: []string{nantes}, hide: []string{saintNazaire}},
+		{name: "again", who: f.ref, show: []string{nantes}, hide: []string{saintNazaire}, remembered: true},
+		// The admin asks the same address: their own queue, not the référent's.
+		{name: "the admin", who: f.admin, show: []string{nantes, saintNazaire}},
+		{name: "the référent after the admin", who: f.ref, show: []string{nantes}, hide: []string{saintNazaire}, remembered: true},
+		{name: "a new post waits", change: func() {
+			var err error
+			later, err = f.deps.Help.Create(f.ctx, f.authorID, help.Draft{Kind: help.KindOffer, Category: "courses",
+				Title: "Je porte vos courses à Rezé", Description: "Je passe au marché le samedi et je peux porter vos courses.",
+				CommuneCode: "44143", Modes: []string{"sur_place"}, WhenKind: "souple"})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}, who: f.ref, show: []string{nantes, "Je porte vos courses à Rezé"}, hide: []string{saintNazaire}},
+		{name: "the admin approves it", change: func() {
+			if err := f.deps.Moderation.Decide(f.ctx, f.adminID, moderation.Decision{Kind: moderation.KindPost, ID: later.ID,
+				Action: moderation.Approve}, alphaURL); err != nil {
+				t.Fatal(err)
+			}
+		}, who: f.ref, show: []string{nantes}, hide: []string{"Je porte vos courses à Rezé"}},
+		// A change nobody announced (another program's) is not seen yet ...
+		{name: "renamed unannounced", change: func() {
+			if _, err := f.env.DB.Pool().Exec(context.Background(),
+				`UPDATE tenant_alpha.posts SET title = $1 WHERE id = $2`, renamed, f.nantesPost.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, who: f.ref, show: []string{nantes}, hide: []string{renamed}, remembered: true},
+		// ... except by a forced reload, which reads the database ...
+		{name: "forced reload", who: f.ref, header: map[string]string{"Cache-Control": "no-cache"},
+			show: []string{renamed}, hide: []string{nantes}},
+		// ... and what it read is what the next ones get.
+		{name: "after the forced reload", who: f.ref, show: []string{renamed}, hide: []string{nantes}, remembered: true},
+	}
+	for _, st := range steps {
+		if st.change != nil {
+			st.change()
+		}
+		page, cache := queue(st.who, st.header)
+		for _, title := range st.show {
+			if !strings.Contains(page, title) {
+				t.Errorf("%s: the queue should show %q", st.name, title)
+			}
+		}
+		for _, title := range st.hide {
+			if strings.Contains(page, title) {
+				t.Errorf("%s: the queue should not show %q", st.name, title)
+			}
+		}
+		if got := cache == "rows"; got != st.remembered {
+			t.Errorf("%s: drawn from remembered rows: %v, want %v", st.name, got, st.remembered)
+		}
+	}
+}

@@ -1,19 +1,22 @@
 package web
 
 import (
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/gin-gonic/gin"
 )
 
 // Some reads are the same for many requests and change only by a write:
-// a signed-in person's row, a page of the list. Every committed write
-// gives its portal a new page version (db.AfterWrite, package pagecache),
-// which rateLimit reads anyway. So such a read is remembered with the
-// version it was made at, and given again while the portal's version is
-// still that one, for at most the page cache's lifetime: a change no write
-// announced (one made by the command line, in another process, or by time
-// alone, like a post that expires) shows within that time, as it does on
-// cached pages.
+// a signed-in person's row, a page of the list, a page of a référent's
+// queue. Every committed write gives its portal a new page version
+// (db.AfterWrite, package pagecache), which rateLimit reads anyway. So
+// such a read is remembered with the version it was made at, and given
+// again while the portal's version is still that one, for at most the
+// page cache's lifetime: a change no write announced (one made by the
+// command line, in another process, or by time alone, like a post that
+// expires) shows within that time, as it does on cached pages.
 //
 // A request reads the version before it reads the database, so what it
 // remembers is never older than its version: a write that commits in
@@ -56,4 +59,40 @@ func (r *remembered[K, V]) put(k K, version string, read time.Time, value V, max
 		r.values = make(map[K]rememberedValue[V], min(max, 256))
 	}
 	r.values[k] = rememberedValue[V]{version: version, read: read, value: value}
+}
+
+// rowsRemembered is the X-Cache value of a page drawn from remembered
+// rows: the benchmark counts them apart from the database's.
+const rowsRemembered = "rows"
+
+// rememberedRows is read(), remembered in m under k when the portal's page
+// version is at hand, and said so by X-Cache: rows. A request that asks
+// for a fresh answer (Cache-Control: no-cache, as browsers send on a
+// forced reload) reads the database, and what it read is what the next
+// ones get. keep gives what is remembered from what was read: a copy,
+// so that the request may do what it likes with its own.
+func rememberedRows[K comparable, V any](s *Server, c *gin.Context, m *remembered[K, V], k K, max int,
+	keep func(V) V, read func() (V, error)) (V, error) {
+	pre := prefetchedOf(c)
+	if !pre.hasVersion {
+		return read()
+	}
+	// The time is taken before reading, as in person.
+	now := time.Now()
+	if !strings.Contains(c.GetHeader("Cache-Control"), "no-cache") {
+		if v, ok := m.get(k, pre.version, now, s.Pages.TTL()); ok {
+			// A visitor's page the page cache is drawing stays a "miss":
+			// that header speaks of the whole page, which is new.
+			if c.Writer.Header().Get(cacheStatus) == "" {
+				c.Header(cacheStatus, rowsRemembered)
+			}
+			return v, nil
+		}
+	}
+	v, err := read()
+	if err != nil {
+		return v, err
+	}
+	m.put(k, pre.version, now, keep(v), max)
+	return v, nil
 }

@@ -100,6 +100,9 @@ type Server struct {
 	people remembered[personKey, account.User]
 	// lists remembers pages of the list of posts as read (see listPosts).
 	lists remembered[listKey, listedPosts]
+	// queues remembers pages of référents' moderation queues (see
+	// moderationQueuePage).
+	queues remembered[queueKey, queuePage]
 	// readVersion and readSession: rateLimit reads the page version and
 	// the session record with its count, which it can only where they
 	// live in the same store as the count (they do, in serve).
