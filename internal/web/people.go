@@ -2,7 +2,6 @@ package web
 
 import (
 	"slices"
-	"time"
 
 	"github.com/entraide/entraide/internal/account"
 	"github.com/entraide/entraide/internal/tenant"
@@ -40,22 +39,15 @@ func copyUser(u account.User) account.User {
 // person is the signed-in person's row: remembered when the portal has
 // not changed since it was read, else read from the database.
 func (s *Server) person(c *gin.Context, id int64) (account.User, error) {
+	read := func() (account.User, error) { return s.Accounts.ByID(c.Request.Context(), id) }
 	pre := prefetchedOf(c)
-	ctx := c.Request.Context()
 	if !pre.hasVersion {
-		return s.Accounts.ByID(ctx, id)
+		return read()
 	}
 	k := personKey{portal: currentTenant(c).Slug, id: id}
-	// The time is taken before reading, so that a row is never served
-	// longer than the lifetime after it was read.
-	now := time.Now()
-	if u, ok := s.people.get(k, pre.version, now, s.Pages.TTL()); ok {
-		return copyUser(u), nil
+	u, hit, err := s.people.through(k, pre.version, s.Pages.TTL(), false, maxPeople, copyUser, read)
+	if hit {
+		u = copyUser(u)
 	}
-	u, err := s.Accounts.ByID(ctx, id)
-	if err != nil {
-		return account.User{}, err
-	}
-	s.people.put(k, pre.version, now, copyUser(u), maxPeople)
-	return u, nil
+	return u, err
 }

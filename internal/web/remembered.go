@@ -61,6 +61,28 @@ func (r *remembered[K, V]) put(k K, version string, read time.Time, value V, max
 	r.values[k] = rememberedValue[V]{version: version, read: read, value: value}
 }
 
+// through is read(), or the value remembered under k at version while it
+// is younger than ttl; fresh skips what is remembered and replaces it with
+// what is read. keep gives what is remembered from what was read. It says
+// whether the value came from memory.
+func (r *remembered[K, V]) through(k K, version string, ttl time.Duration, fresh bool, max int,
+	keep func(V) V, read func() (V, error)) (V, bool, error) {
+	// The time is taken before reading, so that a value is never given
+	// longer than the lifetime after it was read.
+	now := time.Now()
+	if !fresh {
+		if v, ok := r.get(k, version, now, ttl); ok {
+			return v, true, nil
+		}
+	}
+	v, err := read()
+	if err != nil {
+		return v, false, err
+	}
+	r.put(k, version, now, keep(v), max)
+	return v, false, nil
+}
+
 // rowsRemembered is the X-Cache value of a page drawn from remembered
 // rows: the benchmark counts them apart from the database's.
 const rowsRemembered = "rows"
@@ -77,22 +99,12 @@ func rememberedRows[K comparable, V any](s *Server, c *gin.Context, m *remembere
 	if !pre.hasVersion {
 		return read()
 	}
-	// The time is taken before reading, as in person.
-	now := time.Now()
-	if !strings.Contains(c.GetHeader("Cache-Control"), "no-cache") {
-		if v, ok := m.get(k, pre.version, now, s.Pages.TTL()); ok {
-			// A visitor's page the page cache is drawing stays a "miss":
-			// that header speaks of the whole page, which is new.
-			if c.Writer.Header().Get(cacheStatus) == "" {
-				c.Header(cacheStatus, rowsRemembered)
-			}
-			return v, nil
-		}
+	fresh := strings.Contains(c.GetHeader("Cache-Control"), "no-cache")
+	v, hit, err := m.through(k, pre.version, s.Pages.TTL(), fresh, max, keep, read)
+	// A visitor's page the page cache is drawing stays a "miss": that
+	// header speaks of the whole page, which is new.
+	if hit && c.Writer.Header().Get(cacheStatus) == "" {
+		c.Header(cacheStatus, rowsRemembered)
 	}
-	v, err := read()
-	if err != nil {
-		return v, err
-	}
-	m.put(k, pre.version, now, keep(v), max)
-	return v, nil
+	return v, err
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -46,5 +47,42 @@ func TestRemembered(t *testing.T) {
 	}
 	if v, ok := b.get(3, "v", t0, ttl); !ok || v != 3 {
 		t.Error("the value put when full was not kept")
+	}
+}
+
+// through reads only when nothing usable is remembered or a fresh value is
+// asked, keeps what keep gives, and keeps nothing of a failed read.
+func TestRememberedThrough(t *testing.T) {
+	var r remembered[string, int]
+	reads := 0
+	read := func(v int, err error) func() (int, error) {
+		return func() (int, error) { reads++; return v, err }
+	}
+	double := func(v int) int { return 2 * v }
+	failed := errors.New("the database is away")
+	steps := []struct {
+		name    string
+		version string
+		fresh   bool
+		read    func() (int, error)
+		want    int
+		hit     bool
+		err     error
+		reads   int // in all, after the step
+	}{
+		{name: "nothing yet", version: "v1", read: read(1, nil), want: 1, reads: 1},
+		{name: "remembered, as keep gave it", version: "v1", read: read(5, nil), want: 2, hit: true, reads: 1},
+		{name: "a fresh value asked", version: "v1", fresh: true, read: read(3, nil), want: 3, reads: 2},
+		{name: "what the fresh read kept", version: "v1", read: read(5, nil), want: 6, hit: true, reads: 2},
+		{name: "a new version", version: "v2", read: read(4, nil), want: 4, reads: 3},
+		{name: "a failed read", version: "v3", read: read(0, failed), err: failed, reads: 4},
+		{name: "nothing kept of it", version: "v3", read: read(7, nil), want: 7, reads: 5},
+	}
+	for _, st := range steps {
+		v, hit, err := r.through("page", st.version, time.Minute, st.fresh, 10, double, st.read)
+		if v != st.want || hit != st.hit || !errors.Is(err, st.err) || reads != st.reads {
+			t.Errorf("%s: got %d, hit %v, %v after %d reads; want %d, hit %v, %v after %d",
+				st.name, v, hit, err, reads, st.want, st.hit, st.err, st.reads)
+		}
 	}
 }
