@@ -32,6 +32,7 @@ import (
 	"github.com/entraide/entraide/internal/bench"
 	"github.com/entraide/entraide/internal/db"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	goredis "github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 )
@@ -472,12 +473,17 @@ func prepareDatabase(ctx context.Context, o options, dbURL string, portals []ben
 
 // readSeedManifest is the manifest of the seeded database at url, or the
 // zero one when there is no such database or it has no (readable) comment.
+// A server it cannot reach is an error, not a reason to seed again.
 func readSeedManifest(ctx context.Context, url string, logf func(string, ...any)) (seedManifest, error) {
 	var have seedManifest
 	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		// No database yet (or none we may use): it is seeded anew.
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "3D000" {
+		// No database yet (invalid_catalog_name): it is seeded anew.
 		return have, nil
+	}
+	if err != nil {
+		return have, fmt.Errorf("reading the bench database's seed manifest: %w", err)
 	}
 	defer conn.Close(ctx)
 	var comment *string

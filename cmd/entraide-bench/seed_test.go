@@ -25,6 +25,11 @@ func TestSeedManifestIsTheDatabasesComment(t *testing.T) {
 		t.Fatalf("a missing database: %+v, %v; want nothing", have, err)
 	}
 
+	// A server that does not answer is not a missing seed: nothing is dropped.
+	if _, err := readSeedManifest(ctx, "postgres://postgres@127.0.0.1:1/entraide_bench_1?sslmode=disable&connect_timeout=2", logf); err == nil {
+		t.Fatal("no server: no error")
+	}
+
 	tests := []struct {
 		name    string
 		comment string // "" for none
