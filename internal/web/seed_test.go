@@ -38,6 +38,20 @@ VALUES ($1, $1, $2, 'x', $3, $4, now()) RETURNING id`, email, name, commune.Code
 	return id, token
 }
 
+// sameIDResidents creates Léa Martin on alpha and Paul Durand on beta,
+// who have the same id in their portals' schemas: what a test of a cache
+// keyed by id needs to show that one portal's row never answers for the
+// other's. It returns that id and their session tokens.
+func (f *fixture) sameIDResidents(t *testing.T) (id int64, alphaToken, betaToken string) {
+	t.Helper()
+	alphaID, alphaToken := f.resident(t, "alpha", "Léa Martin")
+	betaID, betaToken := f.resident(t, "beta", "Paul Durand")
+	if alphaID != betaID {
+		t.Fatalf("the test wants the same id on both portals, got %d and %d", alphaID, betaID)
+	}
+	return alphaID, alphaToken, betaToken
+}
+
 // seedPosts publishes n posts of the author through the service, as the
 // form would, in the portal's categories in turn.
 func (f *fixture) seedPosts(t *testing.T, slug string, authorID int64, n int) []help.Post {
