@@ -52,6 +52,9 @@ type options struct {
 	// only, when set, keeps the pages whose name it matches (and the
 	// floors): for working on one page without measuring them all.
 	only *regexp.Regexp
+	// dbMaxConns is the pool size of the server and of the database
+	// floor alike, so that the ratio between them stays fair.
+	dbMaxConns int
 }
 
 func main() {
@@ -92,6 +95,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.skipScale, "skip-scale", false, "skip the scale figures (1,000 portals)")
 	fs.BoolVar(&o.skipMicro, "skip-micro", false, "skip the micro-benchmarks")
 	fs.BoolVar(&o.profile, "profile", false, "save a CPU profile of the server during each page's first run at the top level, in build/bench/profiles/")
+	fs.IntVar(&o.dbMaxConns, "db-max-conns", 16, "PostgreSQL connections of the server (db_max_conns) and of the database floor alike")
 	only := fs.String("only", "", "measure only the pages whose name matches this regular expression (the floors always run)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -102,6 +106,9 @@ func parseFlags(args []string) (options, error) {
 			return o, fmt.Errorf("-only: %w", err)
 		}
 		o.only = re
+	}
+	if o.dbMaxConns < 2 {
+		return o, fmt.Errorf("-db-max-conns: %d; the server needs at least 2 connections", o.dbMaxConns)
 	}
 	if o.tenants < 2 {
 		// One generated portal is read, another written to (findTarget).
@@ -165,7 +172,8 @@ func run(ctx context.Context, args []string) error {
 		// answer 429 to the load generator. The limiter still runs.
 		"ENTRAIDE_RATE_LIMIT_PER_MINUTE=1000000000",
 		"ENTRAIDE_MIGRATE_ON_START=false", "ENTRAIDE_LOG_LEVEL=warn", "ENTRAIDE_PUBLIC_SCHEME=http",
-		"ENTRAIDE_OUTBOX_DIR=" + filepath.Join(o.out, "outbox"), "ENTRAIDE_DEV=false"}
+		"ENTRAIDE_OUTBOX_DIR=" + filepath.Join(o.out, "outbox"), "ENTRAIDE_DEV=false",
+		"ENTRAIDE_DB_MAX_CONNS=" + strconv.Itoa(o.dbMaxConns)}
 	if o.profile {
 		if o.pprofAddr, err = bench.FreeAddr(); err != nil {
 			return err
@@ -174,7 +182,8 @@ func run(ctx context.Context, args []string) error {
 	}
 	report.Settings.Notes = append(report.Settings.Notes,
 		"The server runs as in production (no dev mode, Redis for sessions and limits, log level warn: no access log line per request); the per-address rate limit is raised so that the load generator, all on 127.0.0.1, is not refused; the limiter still counts every request in Redis.",
-		"Emails of the POST scenario go to the outbox directory (no SMTP server here), through the job queue as in production.")
+		"Emails of the POST scenario go to the outbox directory (no SMTP server here), through the job queue as in production.",
+		fmt.Sprintf("The server and the database floor each have at most %d PostgreSQL connections (-db-max-conns, the server's db_max_conns).", o.dbMaxConns))
 
 	server, err := bench.Start(ctx, o.bin, []string{"serve"}, serverEnv, filepath.Join(o.out, "server.log"), time.Minute)
 	if err != nil {
@@ -204,7 +213,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	floor, err := bench.Start(ctx, self, []string{"floor", "-database-url", dbURL, "-page", pagePath,
-		"-schemas", "tenant_" + slugOf(t.portal) + ",tenant_" + slugOf(t.searched)}, nil, filepath.Join(o.out, "floor.log"), time.Minute)
+		"-schemas", "tenant_" + slugOf(t.portal) + ",tenant_" + slugOf(t.searched), "-max-conns", strconv.Itoa(o.dbMaxConns)}, nil, filepath.Join(o.out, "floor.log"), time.Minute)
 	if err != nil {
 		return err
 	}
