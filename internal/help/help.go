@@ -161,7 +161,8 @@ func New(d Deps) *Service {
 	}
 	if d.DB != nil {
 		// What the list, the home page and a new post send.
-		d.DB.KeepPrepared(listSQL, listNewestSQL, listNearSQL, helpedCountSQL, insertPostSQL)
+		d.DB.KeepPrepared(helpedCountSQL, insertPostSQL)
+		d.DB.KeepPrepared(listStatements()...)
 	}
 	return s
 }
@@ -389,14 +390,30 @@ func ListQuery(f Filter) (string, []any) {
 	// there is none, or when the list is of one EPCI (every post shown is
 	// in it, or none is): the order is then simply the newest first.
 	// Otherwise, without words, it is its EPCI's newest, then the others'.
-	sql := listSQL
-	switch {
-	case f.Query == "" && (f.Near == "" || f.EPCI != ""):
-		sql = listNewestSQL
-	case f.Query == "":
-		sql = listNearSQL
+	return listSQL(f, parseDate(f.Date))
+}
+
+// listStatements are the texts ListQuery may give, one per set of filters,
+// for the database to keep prepared.
+func listStatements() []string {
+	seen := map[string]bool{}
+	var all []string
+	date := "2026-01-01"
+	for set := range 1 << 6 {
+		pick := func(bit int, v string) string {
+			if set&(1<<bit) != 0 {
+				return v
+			}
+			return ""
+		}
+		sql, _ := ListQuery(Filter{Kind: pick(0, "k"), Category: pick(1, "c"), EPCI: pick(2, "e"), Query: pick(3, "q"),
+			Date: pick(4, date), Near: pick(5, "n")})
+		if !seen[sql] {
+			seen[sql] = true
+			all = append(all, sql)
+		}
 	}
-	return sql, []any{f.Kind, f.Category, f.EPCI, f.Query, f.Near, PerPage, (f.Page - 1) * PerPage, parseDate(f.Date)}
+	return all
 }
 
 // Suggest returns up to limit open posts that fit p: the opposite kind, the

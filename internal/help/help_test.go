@@ -274,6 +274,17 @@ func TestListAndSearch(t *testing.T) {
 		{"a date keeps posts that can happen then", help.Filter{Date: "2026-12-24"}, "Je propose des appels | Courses au marché | Aide à domicile pour ma mère"},
 		{"a date outside a period", help.Filter{Date: "2027-02-01", Category: "courses"}, ""},
 		{"search syntax is not an error", help.Filter{Query: `"aide & | !(`}, "Aide à domicile pour ma mère"},
+		// Every condition is written only when set (store.go), so filters
+		// are also tried together, in each of the three statements.
+		{"kind and category", help.Filter{Kind: help.KindRequest, Category: "ecoute"}, "Aide à domicile pour ma mère"},
+		{"kind, category, EPCI and date", help.Filter{Kind: help.KindRequest, Category: "courses", EPCI: "244400404", Date: "2026-12-24"}, "Courses au marché"},
+		{"words in one EPCI", help.Filter{Query: "domicile", EPCI: "244400404"}, "Aide à domicile pour ma mère"},
+		{"words in another EPCI", help.Filter{Query: "domicile", EPCI: "244400644"}, ""},
+		{"words, a kind, a category and a date", help.Filter{Query: "appeler", Kind: help.KindOffer, Category: "ecoute", Date: "2026-12-24"}, "Je propose des appels"},
+		{"words, another kind", help.Filter{Query: "appeler", Kind: help.KindRequest}, ""},
+		{"nearest first, one kind", help.Filter{Near: "244400644", Kind: help.KindRequest}, "Courses au marché | Aide à domicile pour ma mère"},
+		{"nearest first, one category", help.Filter{Near: "244400644", Category: "ecoute"}, "Je propose des appels | Aide à domicile pour ma mère"},
+		{"nearest first, outside a period", help.Filter{Near: "244400644", Date: "2027-02-01"}, "Je propose des appels | Aide à domicile pour ma mère"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -498,29 +509,33 @@ func TestUpdate(t *testing.T) {
 // the page, whenever nothing is ranked: no words, and no preferred EPCI
 // that could come before the others.
 func TestListQueryRanksOnlyWhenNeeded(t *testing.T) {
-	newest, _ := help.ListQuery(help.Filter{})
-	near, _ := help.ListQuery(help.Filter{Near: "244400404"})
-	ranked, _ := help.ListQuery(help.Filter{Query: "courses"})
-	if newest == near || near == ranked || newest == ranked {
-		t.Fatal("the three list queries should differ")
+	shape := func(sql string) string {
+		switch {
+		case strings.Contains(sql, "ts_rank"):
+			return "ranked"
+		case strings.Contains(sql, "UNION ALL"):
+			return "near first"
+		}
+		return "newest"
 	}
 	tests := []struct {
 		name   string
 		filter help.Filter
 		want   string
 	}{
-		{"nothing", help.Filter{}, newest},
-		{"one EPCI", help.Filter{EPCI: "244400404"}, newest},
-		{"one EPCI, another preferred", help.Filter{EPCI: "244400404", Near: "244400610"}, newest},
-		{"one EPCI, the same preferred", help.Filter{EPCI: "244400404", Near: "244400404"}, newest},
-		{"every EPCI, one preferred", help.Filter{Near: "244400404", Category: "courses"}, near},
-		{"words", help.Filter{EPCI: "244400404", Query: "courses"}, ranked},
-		{"words and a preferred EPCI", help.Filter{Near: "244400404", Query: "courses"}, ranked},
+		{"nothing", help.Filter{}, "newest"},
+		{"one EPCI", help.Filter{EPCI: "244400404"}, "newest"},
+		{"one EPCI, another preferred", help.Filter{EPCI: "244400404", Near: "244400610"}, "newest"},
+		{"one EPCI, the same preferred", help.Filter{EPCI: "244400404", Near: "244400404"}, "newest"},
+		{"every EPCI, one preferred", help.Filter{Near: "244400404", Category: "courses"}, "near first"},
+		{"words", help.Filter{EPCI: "244400404", Query: "courses"}, "ranked"},
+		{"words and a preferred EPCI", help.Filter{Near: "244400404", Query: "courses"}, "ranked"},
+		{"blank words", help.Filter{Query: "   "}, "newest"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if sql, _ := help.ListQuery(tc.filter); sql != tc.want {
-				t.Fatal("another query was chosen")
+			if sql, _ := help.ListQuery(tc.filter); shape(sql) != tc.want {
+				t.Fatalf("got the %s query, want the %s one", shape(sql), tc.want)
 			}
 		})
 	}
