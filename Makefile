@@ -22,7 +22,7 @@ run: build ## serve the three demo portals (finds or starts PostgreSQL, migrates
 	$(SERVICES) run ./deploy/run-dev.sh
 
 test: browser-deps ## run every test with -race against real PostgreSQL, Redis and Chromium (each test in its own database)
-	$(SERVICES) test $(GO) test -race -count=1 ./...
+	$(SERVICES) test $(GO) test -race -count=1 -timeout 30m ./...
 
 test-browser: browser-deps ## run only the browser tests: axe on every page of every demo theme (build/a11y/), core flows, screenshots (build/screenshots/)
 	$(SERVICES) test $(GO) test -count=1 -timeout 20m -run Browser -v ./internal/web/
