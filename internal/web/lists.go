@@ -1,8 +1,6 @@
 package web
 
 import (
-	"slices"
-
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/gin-gonic/gin"
@@ -37,7 +35,6 @@ const maxLists = 1_000
 func (s *Server) listPosts(c *gin.Context, f help.Filter) ([]help.Post, int, error) {
 	k := listKey{portal: currentTenant(c).Slug, filter: f}
 	l, err := rememberedRows(s, c, &s.lists, k, maxLists,
-		func(l listedPosts) listedPosts { return listedPosts{posts: slices.Clone(l.posts), total: l.total} },
 		func() (listedPosts, error) {
 			posts, total, err := s.Help.List(c.Request.Context(), f)
 			return listedPosts{posts: posts, total: total}, err

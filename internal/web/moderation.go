@@ -50,7 +50,6 @@ const maxQueues = 1_000
 func (s *Server) moderationQueuePage(c *gin.Context, moderatorID int64, f moderation.Filter) (queuePage, error) {
 	k := queueKey{portal: currentTenant(c).Slug, moderator: moderatorID, filter: f}
 	return rememberedRows(s, c, &s.queues, k, maxQueues,
-		func(q queuePage) queuePage { return queuePage{entries: slices.Clone(q.entries), total: q.total} },
 		func() (queuePage, error) {
 			entries, total, err := s.Moderation.Queue(c.Request.Context(), moderatorID, f)
 			return queuePage{entries: entries, total: total}, err

@@ -91,16 +91,17 @@ const rowsRemembered = "rows"
 // version is at hand, and said so by X-Cache: rows. A request that asks
 // for a fresh answer (Cache-Control: no-cache, as browsers send on a
 // forced reload) reads the database, and what it read is what the next
-// ones get. keep gives what is remembered from what was read: a copy,
-// so that the request may do what it likes with its own.
+// ones get. What is remembered is shared, as read, by every request that
+// gets it: callers only read it (they draw a page or a JSON answer), so
+// it is not copied.
 func rememberedRows[K comparable, V any](s *Server, c *gin.Context, m *remembered[K, V], k K, max int,
-	keep func(V) V, read func() (V, error)) (V, error) {
+	read func() (V, error)) (V, error) {
 	pre := prefetchedOf(c)
 	if !pre.hasVersion {
 		return read()
 	}
 	fresh := strings.Contains(c.GetHeader("Cache-Control"), "no-cache")
-	v, hit, err := m.through(k, pre.version, s.Pages.TTL(), fresh, max, keep, read)
+	v, hit, err := m.through(k, pre.version, s.Pages.TTL(), fresh, max, func(v V) V { return v }, read)
 	// A visitor's page the page cache is drawing stays a "miss": that
 	// header speaks of the whole page, which is new.
 	if hit && c.Writer.Header().Get(cacheStatus) == "" {
