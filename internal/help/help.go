@@ -386,10 +386,6 @@ func ListQuery(f Filter) (string, []any) {
 	if utf8.RuneCountInString(f.Query) > 200 {
 		f.Query = string([]rune(f.Query)[:200])
 	}
-	// Without words to rank, the preferred EPCI changes nothing when
-	// there is none, or when the list is of one EPCI (every post shown is
-	// in it, or none is): the order is then simply the newest first.
-	// Otherwise, without words, it is its EPCI's newest, then the others'.
 	return listSQL(f, parseDate(f.Date))
 }
 

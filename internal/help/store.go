@@ -212,6 +212,10 @@ func listWhere(f Filter, date *time.Time, a *listArgs) (where, words string) {
 func listSQL(f Filter, date *time.Time) (string, []any) {
 	var a listArgs
 	where, words := listWhere(f, date, &a)
+	// Without words to rank, the preferred EPCI changes nothing when
+	// there is none, or when the list is of one EPCI (every post shown is
+	// in it, or none is): the order is then simply the newest first.
+	// Otherwise, without words, it is its EPCI's newest, then the others'.
 	switch {
 	case f.Query != "":
 		// Words: posts of the preferred EPCI first (the territory
