@@ -156,6 +156,12 @@ func splitList(s string) []string {
 	return strings.Split(s, listSep)
 }
 
+// QueueEntries is the entries of the moderation queue, in one call, as
+// PostCards gives cards.
+func (p *Page) QueueEntries(entries []moderation.QueueEntry) (template.HTML, error) {
+	return joinParts(len(entries), func(i int) (template.HTML, error) { return p.QueueEntry(entries[i]) })
+}
+
 // QueueEntry is an entry of the moderation queue ("queue-entry").
 func (p *Page) QueueEntry(e moderation.QueueEntry) (template.HTML, error) {
 	of := queueEntryOf{Kind: e.Kind, Title: e.Title, Excerpt: e.Excerpt, EPCI: e.EPCI, Category: e.Category, ID: e.ID,
