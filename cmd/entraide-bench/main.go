@@ -147,7 +147,8 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	dbURL, err := withDatabase(o.pgURL, fmt.Sprintf("entraide_bench_%d", o.tenants))
+	dbName := fmt.Sprintf("entraide_bench_%d", o.tenants)
+	dbURL, err := withDatabase(o.pgURL, dbName)
 	if err != nil {
 		return err
 	}
@@ -220,6 +221,7 @@ func run(ctx context.Context, args []string) error {
 	defer floor.Stop()
 
 	list := scenarios(client, floor.Addr, t)
+	servedBy(list, floor.Pid(), server.Pid())
 	stopEarlier := func() {}
 	if o.before != "" {
 		// The earlier binary, with the same settings but no profiler, on
@@ -233,7 +235,9 @@ func run(ctx context.Context, args []string) error {
 		stopEarlier = earlier.Stop
 		bc := bench.NewClient(earlier.Addr, 64)
 		defer bc.Close()
-		for _, m := range scenarios(bc, floor.Addr, t) {
+		before := scenarios(bc, floor.Addr, t)
+		servedBy(before, floor.Pid(), earlier.Pid())
+		for _, m := range before {
 			if m.floor != "" {
 				m.Name += beforeSuffix
 				list = append(list, m)
@@ -246,7 +250,9 @@ func run(ctx context.Context, args []string) error {
 		list = slices.DeleteFunc(list, func(m measured) bool { return m.floor != "" && !o.only.MatchString(m.Name) })
 		report.Settings.Notes = append(report.Settings.Notes, fmt.Sprintf("Only the pages matching %q were measured (-only).", o.only))
 	}
-	report.Pages, err = measure(ctx, o, list, logf)
+	meter := bench.StartCPUMeter(dbName)
+	report.Pages, err = measure(ctx, o, list, meter, logf)
+	meter.Stop()
 	if err != nil {
 		return err
 	}
@@ -288,7 +294,7 @@ func run(ctx context.Context, args []string) error {
 
 // measure runs every scenario at every concurrency, rounds times, each
 // round in another order, and summarizes them with their floors.
-func measure(ctx context.Context, o options, list []measured, logf func(string, ...any)) ([]bench.Page, error) {
+func measure(ctx context.Context, o options, list []measured, meter *bench.CPUMeter, logf func(string, ...any)) ([]bench.Page, error) {
 	type key struct {
 		name string
 		conc int
@@ -310,7 +316,15 @@ func measure(ctx context.Context, o options, list []measured, logf func(string, 
 					profiled = make(chan error, 1)
 					go func() { profiled <- saveProfile(ctx, o, m.Name) }()
 				}
+				started := time.Now()
+				process0, postgres0, cpuErr := meter.Read(m.pid)
 				s, err := bench.Run(ctx, m.Scenario, conc, o.warmup, o.duration)
+				if err == nil && cpuErr == nil {
+					cpuErr = s.CountCPU(meter, m.pid, process0, postgres0, time.Since(started))
+				}
+				if err == nil && cpuErr != nil {
+					return nil, fmt.Errorf("%s: CPU time: %w", m.Name, cpuErr)
+				}
 				if profiled != nil {
 					if perr := <-profiled; perr != nil {
 						return nil, perr
@@ -319,8 +333,9 @@ func measure(ctx context.Context, o options, list []measured, logf func(string, 
 				if err != nil {
 					return nil, err
 				}
-				logf("round %d, %2d clients: %-45s %7.0f req/s, p99 %6.2f ms, %d errors", round+1, conc, m.Name,
-					float64(s.Requests)/s.Elapsed.Seconds(), msOf(s), s.Errors)
+				logf("round %d, %2d clients: %-45s %7.0f req/s, p99 %6.2f ms, %d errors, CPU ms/req %.2f + PostgreSQL %.2f", round+1, conc, m.Name,
+					float64(s.Requests)/s.Elapsed.Seconds(), msOf(s), s.Errors,
+					1000*s.ProcessCPU/float64(s.Requests), 1000*s.PostgresCPU/float64(s.Requests))
 				samples[key{m.Name, conc}] = append(samples[key{m.Name, conc}], s)
 			}
 		}

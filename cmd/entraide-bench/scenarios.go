@@ -170,9 +170,22 @@ const (
 )
 
 // measured is a scenario and the floor it is compared with ("" for a floor).
+// pid is the process that serves it, whose CPU the run reads.
 type measured struct {
 	bench.Scenario
 	floor string
+	pid   int
+}
+
+// servedBy sets the process that serves each scenario: the floors' for the
+// floors, server for the pages.
+func servedBy(list []measured, floorPID, serverPID int) {
+	for i := range list {
+		list[i].pid = serverPID
+		if list[i].floor == "" {
+			list[i].pid = floorPID
+		}
+	}
 }
 
 var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

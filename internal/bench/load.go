@@ -116,6 +116,10 @@ type Sample struct {
 	Elapsed   time.Duration
 	Latencies []time.Duration // one per request, errors included
 	FirstErr  string
+	// ProcessCPU and PostgresCPU are the CPU seconds the serving process
+	// and PostgreSQL's backends used during the measured time (CPUMeter);
+	// zero when not measured.
+	ProcessCPU, PostgresCPU float64
 }
 
 // Run drives s with conc workers for warmup (not counted) then dur, each
@@ -196,6 +200,21 @@ func Run(ctx context.Context, s Scenario, conc int, warmup, dur time.Duration) (
 	return out, nil
 }
 
+// CountCPU sets ProcessCPU and PostgresCPU from the readings of meter
+// before the run (process0, postgres0) and now, window after them. The
+// window holds the warm-up, at the same load: the CPU used is counted in
+// the share of the window that was measured.
+func (s *Sample) CountCPU(meter *CPUMeter, pid int, process0, postgres0 float64, window time.Duration) error {
+	process1, postgres1, err := meter.Read(pid)
+	if err != nil {
+		return err
+	}
+	share := min(s.Elapsed.Seconds()/window.Seconds(), 1)
+	s.ProcessCPU = (process1 - process0) * share
+	s.PostgresCPU = (postgres1 - postgres0) * share
+	return nil
+}
+
 // Figures are a scenario's results over every run at one concurrency.
 type Figures struct {
 	Scenario    string  `json:"scenario"`
@@ -209,7 +228,11 @@ type Figures struct {
 	P50ms       float64 `json:"p50_ms"`
 	P95ms       float64 `json:"p95_ms"`
 	P99ms       float64 `json:"p99_ms"`
-	FirstError  string  `json:"first_error,omitempty"`
+	// ProcessCPUms and PostgresCPUms are the CPU milliseconds one request
+	// cost the serving process and PostgreSQL, on average.
+	ProcessCPUms  float64 `json:"process_cpu_ms_per_request"`
+	PostgresCPUms float64 `json:"postgres_cpu_ms_per_request"`
+	FirstError    string  `json:"first_error,omitempty"`
 }
 
 // Summarize merges samples of the same scenario and concurrency: the rate
@@ -219,7 +242,10 @@ func Summarize(name string, conc int, samples []Sample) Figures {
 	f := Figures{Scenario: name, Concurrency: conc}
 	var lat []time.Duration
 	var elapsed time.Duration
+	var processCPU, postgresCPU float64
 	for _, s := range samples {
+		processCPU += s.ProcessCPU
+		postgresCPU += s.PostgresCPU
 		f.Requests += s.Requests
 		f.Errors += s.Errors
 		f.CacheHits += s.CacheHits
@@ -233,6 +259,10 @@ func Summarize(name string, conc int, samples []Sample) Figures {
 	f.Seconds = elapsed.Seconds()
 	if f.Seconds > 0 {
 		f.RPS = float64(f.Requests) / f.Seconds
+	}
+	if f.Requests > 0 {
+		f.ProcessCPUms = 1000 * processCPU / float64(f.Requests)
+		f.PostgresCPUms = 1000 * postgresCPU / float64(f.Requests)
 	}
 	slices.Sort(lat)
 	f.P50ms, f.P95ms, f.P99ms = ms(percentile(lat, 50)), ms(percentile(lat, 95)), ms(percentile(lat, 99))

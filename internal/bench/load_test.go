@@ -2,8 +2,10 @@ package bench
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +60,53 @@ func TestRunCountsWhatCachesAnswered(t *testing.T) {
 		if got := Summarize(s.Name, 2, []Sample{sample}).FromCache(); got != tc.fromCache {
 			t.Errorf("%s: FromCache %q, want %q", s.Name, got, tc.fromCache)
 		}
+	}
+}
+
+// The CPU a run used is given per request, over every run at a level, and
+// only the measured share of a run's window counts.
+func TestCPUPerRequest(t *testing.T) {
+	tests := []struct {
+		name                  string
+		samples               []Sample
+		wantProcess, wantPgMs float64
+	}{
+		{"not measured", []Sample{{Requests: 10, Elapsed: time.Second}}, 0, 0},
+		{"one run", []Sample{{Requests: 1000, Elapsed: time.Second, ProcessCPU: 0.5, PostgresCPU: 0.25}}, 0.5, 0.25},
+		{"runs added before dividing", []Sample{
+			{Requests: 1000, Elapsed: time.Second, ProcessCPU: 1, PostgresCPU: 0.5},
+			{Requests: 3000, Elapsed: time.Second, ProcessCPU: 1, PostgresCPU: 1.5},
+		}, 0.5, 0.5},
+		{"no request", []Sample{{Elapsed: time.Second, ProcessCPU: 1}}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Summarize("page", 8, tt.samples)
+			if math.Abs(f.ProcessCPUms-tt.wantProcess) > 1e-9 || math.Abs(f.PostgresCPUms-tt.wantPgMs) > 1e-9 {
+				t.Fatalf("CPU ms/request %v + %v, want %v + %v", f.ProcessCPUms, f.PostgresCPUms, tt.wantProcess, tt.wantPgMs)
+			}
+		})
+	}
+
+	// CountCPU reads this very process: once it has used CPU, the sample
+	// holds it, scaled by the measured share of the window (here a half).
+	meter := StartCPUMeter("no_such_database")
+	defer meter.Stop()
+	pid := os.Getpid()
+	before, pg, err := meter.Read(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for now, _, _ := meter.Read(pid); now < before+0.05; now, _, _ = meter.Read(pid) {
+		for i := 0; i < 1_000_000; i++ {
+			_ = math.Sqrt(float64(i))
+		}
+	}
+	s := Sample{Requests: 100, Elapsed: time.Second}
+	if err := s.CountCPU(meter, pid, before, pg, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if s.ProcessCPU < 0.025-1e-9 || s.PostgresCPU != 0 {
+		t.Fatalf("counted %v s of CPU and %v of PostgreSQL; want at least half of 0.05 s and none", s.ProcessCPU, s.PostgresCPU)
 	}
 }

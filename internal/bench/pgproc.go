@@ -27,13 +27,14 @@ type backendCPU struct {
 	ticks  map[int]int64 // last reading per backend
 }
 
-// startBackendCPU starts sampling every 100 ms. On a machine where
-// PostgreSQL runs elsewhere it finds nothing and reports 0.
-func startBackendCPU(dbname string) *backendCPU {
+// startBackendCPU starts sampling every interval (100 ms while migrating,
+// when backends come and go). On a machine where PostgreSQL runs
+// elsewhere it finds nothing and reports 0.
+func startBackendCPU(dbname string, interval time.Duration) *backendCPU {
 	b := &backendCPU{dbname: dbname, stopc: make(chan struct{}), done: make(chan struct{}), ticks: map[int]int64{}}
 	go func() {
 		defer close(b.done)
-		t := time.NewTicker(100 * time.Millisecond)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			b.sample()
@@ -51,7 +52,13 @@ func startBackendCPU(dbname string) *backendCPU {
 func (b *backendCPU) stop() float64 {
 	close(b.stopc)
 	<-b.done
-	b.sample() // what the last backends did since the previous tick
+	return b.seconds()
+}
+
+// seconds samples now and returns the CPU seconds of every backend seen
+// so far, those that have exited included.
+func (b *backendCPU) seconds() float64 {
+	b.sample()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var sum int64
@@ -131,3 +138,24 @@ func processCPU(pid int) (float64, error) {
 	ticks, err := cpuTicks(stat)
 	return float64(ticks) / clockTicks, err
 }
+
+// CPUMeter splits what a run costs the machine between a process (the
+// server, or the floors) and PostgreSQL's backends of one database: where
+// a page's time goes, before any profile. A backend that exits between
+// two samples loses what it did since the last one; the server's pool
+// keeps its connections through a run.
+type CPUMeter struct{ backends *backendCPU }
+
+// StartCPUMeter follows the backends of dbname until Stop.
+func StartCPUMeter(dbname string) *CPUMeter {
+	return &CPUMeter{backends: startBackendCPU(dbname, 250*time.Millisecond)}
+}
+
+// Read returns the CPU seconds pid and the backends have used so far.
+func (m *CPUMeter) Read(pid int) (process, postgres float64, err error) {
+	process, err = processCPU(pid)
+	return process, m.backends.seconds(), err
+}
+
+// Stop ends the sampling.
+func (m *CPUMeter) Stop() { m.backends.stop() }

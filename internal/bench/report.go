@@ -129,7 +129,7 @@ func (r *Report) Markdown(w io.Writer) error {
 	bw.printf("\n## Pages\n\n")
 	for _, c := range s.Concurrency {
 		bw.printf("### %d concurrent\n\n", c)
-		bw.printf("| Page | req/s | p50 ms | p95 ms | p99 ms | errors | from a cache | floor req/s | ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		bw.printf("| Page | req/s | p50 ms | p95 ms | p99 ms | errors | from a cache | floor req/s | ratio | CPU ms/req: server | PostgreSQL |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, p := range r.Pages {
 			if p.Concurrency != c {
 				continue
@@ -138,7 +138,8 @@ func (r *Report) Markdown(w io.Writer) error {
 			if p.Floor != "" {
 				floor, ratio = fmt.Sprintf("%.0f", p.FloorRPS), fmt.Sprintf("%.2f", p.Ratio)
 			}
-			bw.printf("| %s | %.0f | %.2f | %.2f | %.2f | %d | %s | %s | %s |\n", p.Scenario, p.RPS, p.P50ms, p.P95ms, p.P99ms, p.Errors, p.FromCache(), floor, ratio)
+			bw.printf("| %s | %.0f | %.2f | %.2f | %.2f | %d | %s | %s | %s | %.2f | %.2f |\n", p.Scenario, p.RPS, p.P50ms, p.P95ms, p.P99ms, p.Errors, p.FromCache(), floor, ratio,
+				p.ProcessCPUms, p.PostgresCPUms)
 		}
 		bw.printf("\n")
 	}

@@ -282,7 +282,7 @@ func (o ScaleOptions) migrate(ctx context.Context, dbname, tenantsDir string, po
 	cmd := exec.CommandContext(ctx, o.Bin, "migrate", "-create-database")
 	cmd.Env = append(os.Environ(), o.env(dbname, tenantsDir)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	sampler := startBackendCPU(dbname)
+	sampler := startBackendCPU(dbname, 100*time.Millisecond)
 	start := time.Now()
 	err = cmd.Run()
 	f.Seconds = time.Since(start).Seconds()
