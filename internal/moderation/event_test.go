@@ -36,6 +36,10 @@ VALUES ('ecoute', 'Café des voisins', 'Un café pour se rencontrer entre voisin
 			t.Errorf("queue of %d: %v", tc.who, got)
 		}
 	}
+	if e := f.queueEntry(t, f.alpha, admin, moderation.KindEvent, id); e.Title != "Café des voisins" ||
+		e.Excerpt != "Un café pour se rencontrer entre voisins, le samedi matin." || e.Reports != 0 {
+		t.Errorf("queue entry %+v", e)
+	}
 	err = f.mod.Decide(f.alpha, territoire, moderation.Decision{Kind: moderation.KindEvent, ID: id, Action: moderation.Approve}, base)
 	if !errors.Is(err, moderation.ErrForbidden) {
 		t.Fatalf("approval out of scope: %v", err)

@@ -176,6 +176,23 @@ func (f *fixture) queueIDs(t *testing.T, ctx context.Context, moderator int64, k
 	return ids
 }
 
+// queueEntry is the entry of the item kind id in moderator's queue; the
+// test fails when it is not there.
+func (f *fixture) queueEntry(t *testing.T, ctx context.Context, moderator int64, kind string, id int64) moderation.QueueEntry {
+	t.Helper()
+	entries, _, err := f.mod.Queue(ctx, moderator, moderation.Filter{Limit: moderation.MaxPage})
+	if err != nil {
+		t.Fatalf("queue of %d: %v", moderator, err)
+	}
+	for _, e := range entries {
+		if e.Kind == kind && e.ID == id {
+			return e
+		}
+	}
+	t.Fatalf("%s %d is not in the queue of %d: %+v", kind, id, moderator, entries)
+	return moderation.QueueEntry{}
+}
+
 // mail is one message received.
 type received struct{ Subject, Text string }
 

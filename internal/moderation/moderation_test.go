@@ -425,6 +425,11 @@ func TestMessages(t *testing.T) {
 			t.Errorf("queue of %d: %v", who, got)
 		}
 	}
+	// The queue shows the message under its conversation's post.
+	if e := f.queueEntry(t, f.alpha, territoire, moderation.KindMessage, bad.ID); e.Title != "Un appel le soir" ||
+		e.Excerpt != "Envoyez-moi 50 euros d'abord." || e.Reports != 1 || !slices.Equal(e.Reasons, []string{"argent"}) {
+		t.Errorf("queue entry %+v", e)
+	}
 	it, err := f.mod.Get(f.alpha, thematique, moderation.KindMessage, bad.ID)
 	if err != nil || it.Body != "Envoyez-moi 50 euros d'abord." || it.PersonID != author || it.Title != "Un appel le soir" {
 		t.Fatalf("item %+v, %v", it, err)
