@@ -196,8 +196,10 @@ func listWhere(f Filter, date *time.Time, a *listArgs) (where, words string) {
 		b.WriteString(" AND p.epci_code = " + a.add(f.EPCI))
 	}
 	if f.Query != "" {
+		// q is the words as a text-search query, made once in the
+		// statement's FROM (see listSQL).
 		words = a.add(f.Query)
-		b.WriteString(" AND p.search @@ websearch_to_tsquery('extensions.french_unaccent', " + words + ")")
+		b.WriteString(" AND p.search @@ q")
 	}
 	if date != nil {
 		d := a.add(*date) + "::date"
@@ -225,16 +227,20 @@ func listSQL(f Filter, date *time.Time) (string, []any) {
 		// their authors are read afterwards: sorting the matches with their
 		// whole text and author, as it first did, made a search 2.5 times
 		// slower (7 ms against 2.5 ms for a word in 1,000 of 100,000 posts).
+		// The words become a query once, in FROM: written in the
+		// condition and the rank, websearch_to_tsquery ran again for
+		// every match, since a kept plan cannot fold it for its value
+		// ($n), and that was half the statement's time (4.0 ms against
+		// 1.9 ms for a word in 1,041 of 100,000 posts).
 		near := "false"
 		if f.Near != "" {
 			near = "p.epci_code = " + a.add(f.Near)
 		}
 		return `
 WITH ranked AS (
-    SELECT p.id, ` + near + ` AS near,
-           ts_rank(p.search, websearch_to_tsquery('extensions.french_unaccent', ` + words + `)) AS rank,
+    SELECT p.id, ` + near + ` AS near, ts_rank(p.search, q) AS rank,
            p.created_at, count(*) OVER () AS total
-      FROM posts p
+      FROM websearch_to_tsquery('extensions.french_unaccent', ` + words + `) q, posts p
      WHERE ` + where + `
      ORDER BY near DESC, rank DESC, p.created_at DESC, p.id DESC
      LIMIT ` + a.add(PerPage) + ` OFFSET ` + a.add((f.Page-1)*PerPage) + `
