@@ -575,3 +575,52 @@ func TestListedPostsAreThemselves(t *testing.T) {
 		}
 	}
 }
+
+// A list counts its matches up to what its page needs, unless asked to
+// count them all: past help.MaxCounted the page says "more than", and the
+// count still reaches past the page to tell whether another follows.
+func TestListCountStopsPastMaxCounted(t *testing.T) {
+	f := newFixture(t)
+	ctx := f.env.Ctx(t, "libre")
+	a := f.user(t, ctx, "Léa", nantes)
+	many, err := f.svc.Create(ctx, a, draft("Courses au marché", "Je cherche quelqu'un pour m'accompagner au marché."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	far := draft("Appels le soir", "Je peux appeler une personne seule le soir pour discuter.")
+	far.CommuneCode = saintNazaire
+	few, err := f.svc.Create(ctx, a, far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.CopyPost(t, ctx, many.ID, help.MaxCounted+24) // Nantes Métropole: 1,025 posts
+	f.env.CopyPost(t, ctx, few.ID, 4)                   // CARENE (Saint-Nazaire): 5
+	const all = help.MaxCounted + 30
+	const nantesMetropole, carene = "244400404", "244400644"
+	tests := []struct {
+		name       string
+		filter     help.Filter
+		total, got int
+	}{
+		{"first page: the count stops past the most counted", help.Filter{Page: 1}, help.MaxCounted + 1, help.PerPage},
+		{"first page, every match counted", help.Filter{Page: 1, CountAll: true}, all, help.PerPage},
+		{"an EPCI first: the count stops too", help.Filter{Page: 1, Near: nantesMetropole}, help.MaxCounted + 1, help.PerPage},
+		{"an EPCI first, every match counted", help.Filter{Page: 1, Near: carene, CountAll: true}, all, help.PerPage},
+		{"under the most counted: exact", help.Filter{Page: 1, EPCI: carene}, 5, 5},
+		{"a page at the most counted: the count reaches past it", help.Filter{Page: help.MaxCounted / help.PerPage}, help.MaxCounted + 1, help.PerPage},
+		{"a page past the most counted: one more", help.Filter{Page: help.MaxCounted/help.PerPage + 1}, help.MaxCounted + help.PerPage + 1, help.PerPage},
+		{"the last page: exact", help.Filter{Page: all/help.PerPage + 1}, all, all % help.PerPage},
+		{"the last page, an EPCI first: exact", help.Filter{Page: all/help.PerPage + 1, Near: carene}, all, all % help.PerPage},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			list, total, err := f.svc.List(ctx, tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != tc.total || len(list) != tc.got {
+				t.Fatalf("total %d, %d posts; want %d, %d", total, len(list), tc.total, tc.got)
+			}
+		})
+	}
+}

@@ -28,6 +28,9 @@ func TestListStatementsFollowTheFiltersSet(t *testing.T) {
 		{"near first", Filter{Near: "244400404"}, Filter{Near: "244400644"}},
 		{"near first, kind, category, date", Filter{Near: "n", Kind: "k", Category: "c", Date: "2026-12-24"},
 			Filter{Near: "m", Kind: "l", Category: "d", Date: "2026-01-02"}},
+		{"every match counted", Filter{CountAll: true}, Filter{CountAll: true, Page: 60}},
+		{"near first, every match counted", Filter{Near: "n", CountAll: true}, Filter{Near: "m", CountAll: true, Page: 2}},
+		{"a page far in", Filter{Page: 70}, Filter{Page: 2}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,8 +53,10 @@ func TestListStatementsFollowTheFiltersSet(t *testing.T) {
 		})
 	}
 	// A filter set or not gives another statement: 16 newest-first (kind,
-	// category, EPCI, date), 8 near-first (no EPCI), 32 ranked (and near).
-	if len(kept) != 16+8+32 {
-		t.Errorf("%d statements kept prepared, want 56", len(kept))
+	// category, EPCI, date), 8 near-first (no EPCI), 32 ranked (and near);
+	// the first two, counting every match or not (the ranked ones count
+	// every match anyway).
+	if want := (16+8)*2 + 32; len(kept) != want {
+		t.Errorf("%d statements kept prepared, want %d", len(kept), want)
 	}
 }

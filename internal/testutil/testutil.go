@@ -26,6 +26,7 @@ import (
 	"github.com/entraide/entraide/internal/kv"
 	"github.com/entraide/entraide/internal/migrate"
 	"github.com/entraide/entraide/internal/tenant"
+	"github.com/jackc/pgx/v5"
 )
 
 // ServerURL is the PostgreSQL server tests create their databases on.
@@ -203,4 +204,25 @@ type NamedStore struct {
 func Stores(t testing.TB) []NamedStore {
 	t.Helper()
 	return []NamedStore{{"redis", Redis(t)}, {"memory", kv.NewMemory()}}
+}
+
+// CopyPost adds n copies of post id to the portal in ctx, each a second
+// older than the one before, so that lists have many posts without
+// creating each one through the service, which would take minutes. The
+// copies are the original's: already checked by the rules.
+func (e *Env) CopyPost(t testing.TB, ctx context.Context, id int64, n int) {
+	t.Helper()
+	err := e.DB.Tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+INSERT INTO posts (kind, category_code, title, description, commune_code, epci_code, modes, when_kind,
+                   date_from, date_to, recurrence, urgent, status, visibility, author_id, created_at, expires_at)
+SELECT kind, category_code, title, description, commune_code, epci_code, modes, when_kind,
+       date_from, date_to, recurrence, urgent, status, visibility, author_id, created_at - make_interval(secs => i), expires_at
+  FROM posts, generate_series(1, $2) i
+ WHERE id = $1`, id, n)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("testutil: copy post %d: %v", id, err)
+	}
 }

@@ -161,7 +161,9 @@ func (s *Server) apiMe(c *gin.Context) {
 
 func (s *Server) apiListPosts(c *gin.Context) {
 	page := pageParam(c)
-	f := help.Filter{Kind: c.Query("kind"), Category: c.Query("category"), EPCI: c.Query("epci"), Query: c.Query("q"), Date: c.Query("date"), Page: page}
+	// The API's total is exact, as its clients may rely on it.
+	f := help.Filter{Kind: c.Query("kind"), Category: c.Query("category"), EPCI: c.Query("epci"), Query: c.Query("q"), Date: c.Query("date"), Page: page,
+		CountAll: true}
 	if u := currentUser(c); u != nil {
 		f.Near = u.EPCICode
 	}

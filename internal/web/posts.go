@@ -31,7 +31,11 @@ type postsView struct {
 	Filter help.Filter
 	Posts  []help.Post
 	Total  int
-	Pages  int
+	// Pages is how many pages there are, 0 when more than MaxCounted
+	// posts match: the count stopped there (help.Filter.CountAll).
+	Pages int
+	// MaxCounted is help.MaxCounted, for the words "more than …".
+	MaxCounted int
 	// PrevURL and NextURL keep the filters; empty at either end.
 	PrevURL, NextURL string
 }
@@ -60,13 +64,16 @@ func (s *Server) postsList(c *gin.Context) {
 // from postsList so that the rendering benchmark measures exactly what a
 // request pays for the page once its posts are at hand.
 func (s *Server) showPosts(c *gin.Context, f help.Filter, posts []help.Post, total int) {
-	v := &postsView{Filter: f, Posts: posts, Total: total, Pages: (total + help.PerPage - 1) / help.PerPage}
+	v := &postsView{Filter: f, Posts: posts, Total: total, MaxCounted: help.MaxCounted}
+	if total <= help.MaxCounted {
+		v.Pages = (total + help.PerPage - 1) / help.PerPage
+	}
 	q := c.Request.URL.Query()
 	if f.Page > 1 {
 		q.Set("page", strconv.Itoa(f.Page-1))
 		v.PrevURL = "/annonces?" + q.Encode()
 	}
-	if f.Page < v.Pages {
+	if total > f.Page*help.PerPage {
 		q.Set("page", strconv.Itoa(f.Page+1))
 		v.NextURL = "/annonces?" + q.Encode()
 	}

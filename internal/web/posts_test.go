@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/entraide/entraide/internal/help"
 )
 
 var postLink = regexp.MustCompile(`/annonces/([0-9]+)\?fait=`)
@@ -137,5 +140,75 @@ func TestDisabledModuleIs404(t *testing.T) {
 	}
 	if w := f.do(t, req{host: "alpha.localhost", path: "/annonces"}); w.Code != http.StatusOK {
 		t.Fatalf("alpha's list: %d", w.Code)
+	}
+}
+
+// Past help.MaxCounted posts, the list says "more than 1,000" and pages on
+// without a last page number; a filtered list under it keeps its exact
+// count and its "page N of M"; the API keeps its exact total.
+func TestLongListSaysMoreThan(t *testing.T) {
+	f := newFixture(t, nil)
+	srv := httptest.NewServer(f.server.Handler())
+	defer srv.Close()
+	leaID, lea := f.person(t, srv, "alpha", "Léa")
+	ctx := f.env.Ctx(t, "alpha")
+	p, err := f.deps.Help.Create(ctx, leaID, help.Draft{Kind: help.KindRequest, Category: "courses", Title: "Courses au marché",
+		Description: "Je cherche quelqu'un pour m'accompagner au marché.", CommuneCode: "44109", Modes: []string{"sur_place"}, WhenKind: "souple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.CopyPost(t, ctx, p.ID, help.MaxCounted+4) // 1,005 in Nantes Métropole
+	p, err = f.deps.Help.Create(ctx, leaID, help.Draft{Kind: help.KindOffer, Category: "courses", Title: "Appels le soir",
+		Description: "Je peux appeler une personne seule le soir pour discuter.", CommuneCode: "44184", Modes: []string{"telephone"}, WhenKind: "souple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.CopyPost(t, ctx, p.ID, 24) // 25 in CARENE (Saint-Nazaire)
+	const all = help.MaxCounted + 30
+	const home = "http://alpha.localhost"
+	visitor := newBrowser(t, srv)
+	lastPage := all/help.PerPage + 1
+	tests := []struct {
+		name          string
+		who           *browser
+		path          string
+		want, refused []string
+	}{
+		{"first page, visitor", visitor, "/annonces",
+			[]string{"Plus de 1\u202f000 annonces", ">Page 1<", `rel="next"`}, []string{"sur", `rel="prev"`}},
+		{"first page, signed in (their EPCI first)", lea, "/annonces",
+			[]string{"Plus de 1\u202f000 annonces", ">Page 1<", `rel="next"`}, []string{"Page 1 sur"}},
+		{"a page past the most counted", visitor, "/annonces?page=" + strconv.Itoa(lastPage-1),
+			[]string{"Plus de 1\u202f000 annonces", `rel="prev"`, `rel="next"`}, nil},
+		{"the last page", visitor, "/annonces?page=" + strconv.Itoa(lastPage),
+			[]string{"Plus de 1\u202f000 annonces", `rel="prev"`}, []string{`rel="next"`}},
+		{"a filtered list under the most counted", visitor, "/annonces?territoire=244400644",
+			[]string{"25 annonces", "Page 1 sur 2", `rel="next"`}, []string{"Plus de"}},
+		{"in English", visitor, "/annonces?lang=en",
+			[]string{"More than 1,000 posts", ">Page 1<"}, []string{"Plus de"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if resp := tc.who.get(home + tc.path); resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			page := tc.who.last
+			if i := strings.Index(page, `role="status"`); i >= 0 {
+				page = page[i:] // the list and its pages, not the menus
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("missing %q", w)
+				}
+			}
+			for _, w := range tc.refused {
+				if strings.Contains(page, w) {
+					t.Errorf("shows %q", w)
+				}
+			}
+		})
+	}
+	if code, list := (apiClient{t, srv, "alpha.localhost", "", ""}).call("GET", "/posts", nil); code != 200 || list["total"].(float64) != all {
+		t.Fatalf("API list = %d, total %v", code, list["total"])
 	}
 }
