@@ -13,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entraide/entraide/internal/db"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -26,8 +28,9 @@ import (
 //     page), compressed once at start: the HTTP stack's limit.
 //   - GET /list/:schema runs the list page's query (help.ListQuery: the
 //     very text and arguments the page runs) with the same parameters, on a pool whose
-//     connections are set to that schema once, with pgx's statement cache,
-//     and renders the rows into a plain template. No middleware: no
+//     connections are set to that schema once, with pgx's statement cache
+//     (and db.KeptPlanSQL before it when the page sends it), and renders
+//     the rows into a plain template. No middleware: no
 //     sessions, no rate limit, no compression, no transaction. The
 //     database floor.
 //
@@ -89,9 +92,25 @@ func floorCmd(args []string) error {
 			return
 		}
 		page, _ := strconv.Atoi(c.DefaultQuery("page", "1"))
-		sql, args := help.ListQuery(help.Filter{Kind: c.Query("type"), Category: c.Query("categorie"), EPCI: c.Query("territoire"),
-			Query: c.Query("q"), Near: c.Query("near"), Page: page})
-		rows, err := pool.Query(c, sql, args...)
+		f := help.Filter{Kind: c.Query("type"), Category: c.Query("categorie"), EPCI: c.Query("territoire"),
+			Query: c.Query("q"), Near: c.Query("near"), Page: page}
+		sql, args := help.ListQuery(f)
+		// The page's statement alone, or after db.KeptPlanSQL in the same
+		// implicit transaction when the page sends that too.
+		b := &pgx.Batch{}
+		if help.RunsKeptPlan(f) {
+			b.Queue(db.KeptPlanSQL)
+		}
+		b.Queue(sql, args...)
+		br := pool.SendBatch(c, b)
+		defer br.Close()
+		if help.RunsKeptPlan(f) {
+			if _, err := br.Exec(); err != nil {
+				c.String(http.StatusInternalServerError, err.Error())
+				return
+			}
+		}
+		rows, err := br.Query()
 		if err != nil {
 			c.String(http.StatusInternalServerError, err.Error())
 			return

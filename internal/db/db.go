@@ -216,6 +216,17 @@ const (
 	pinWriteSQL = `SELECT set_config('search_path', $1, true)`
 )
 
+// KeptPlanSQL, queued before a statement in a Read or a Write, makes
+// PostgreSQL run that statement on its kept (generic) plan from its first
+// use, instead of planning it again for each set of values. It lasts until
+// the end of the transaction, so only the statements queued after it in
+// the same message are affected. PostgreSQL plans a prepared statement
+// again for its values whenever the kept plan is estimated dearer; for a
+// statement whose kept plan is known to be good for every value, planning
+// is then time spent for nothing. The statement must be kept prepared
+// (KeepPrepared), or there is no kept plan.
+const KeptPlanSQL = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`
+
 // Read sends the queries queued in b in one round trip and runs their
 // callbacks (QueuedQuery.Query, QueryRow or Exec) as the answers come. It
 // is ReadTx for work whose queries are known before the first answer: the

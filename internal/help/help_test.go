@@ -593,8 +593,8 @@ func TestListCountStopsPastMaxCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.env.CopyPost(t, ctx, many.ID, help.MaxCounted+24) // Nantes Métropole: 1,025 posts
-	f.env.CopyPost(t, ctx, few.ID, 4)                   // CARENE (Saint-Nazaire): 5
+	f.env.CopyPosts(t, ctx, help.MaxCounted+24, many.ID) // Nantes Métropole: 1,025 posts
+	f.env.CopyPosts(t, ctx, 4, few.ID)                   // CARENE (Saint-Nazaire): 5
 	const all = help.MaxCounted + 30
 	const nantesMetropole, carene = "244400404", "244400644"
 	tests := []struct {

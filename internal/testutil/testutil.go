@@ -206,11 +206,13 @@ func Stores(t testing.TB) []NamedStore {
 	return []NamedStore{{"redis", Redis(t)}, {"memory", kv.NewMemory()}}
 }
 
-// CopyPost adds n copies of post id to the portal in ctx, each a second
-// older than the one before, so that lists have many posts without
-// creating each one through the service, which would take minutes. The
-// copies are the original's: already checked by the rules.
-func (e *Env) CopyPost(t testing.TB, ctx context.Context, id int64, n int) {
+// CopyPosts adds n copies of each post of ids to the portal in ctx, the
+// k-th copies a k seconds older than their originals, so that lists have
+// many posts without creating each one through the service, which would
+// take minutes. The copies are the originals': already checked by the
+// rules. They are written copy by copy, one of each post in turn, so that
+// posts of different places lie mixed on disk, as on a real portal.
+func (e *Env) CopyPosts(t testing.TB, ctx context.Context, n int, ids ...int64) {
 	t.Helper()
 	err := e.DB.Tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
@@ -219,10 +221,11 @@ INSERT INTO posts (kind, category_code, title, description, commune_code, epci_c
 SELECT kind, category_code, title, description, commune_code, epci_code, modes, when_kind,
        date_from, date_to, recurrence, urgent, status, visibility, author_id, created_at - make_interval(secs => i), expires_at
   FROM posts, generate_series(1, $2) i
- WHERE id = $1`, id, n)
+ WHERE id = ANY ($1)
+ ORDER BY i, id`, ids, n)
 		return err
 	})
 	if err != nil {
-		t.Fatalf("testutil: copy post %d: %v", id, err)
+		t.Fatalf("testutil: copy posts %v: %v", ids, err)
 	}
 }

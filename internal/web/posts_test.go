@@ -157,13 +157,13 @@ func TestLongListSaysMoreThan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.env.CopyPost(t, ctx, p.ID, help.MaxCounted+4) // 1,005 in Nantes Métropole
+	f.env.CopyPosts(t, ctx, help.MaxCounted+4, p.ID) // 1,005 in Nantes Métropole
 	p, err = f.deps.Help.Create(ctx, leaID, help.Draft{Kind: help.KindOffer, Category: "courses", Title: "Appels le soir",
 		Description: "Je peux appeler une personne seule le soir pour discuter.", CommuneCode: "44184", Modes: []string{"telephone"}, WhenKind: "souple"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.env.CopyPost(t, ctx, p.ID, 24) // 25 in CARENE (Saint-Nazaire)
+	f.env.CopyPosts(t, ctx, 24, p.ID) // 25 in CARENE (Saint-Nazaire)
 	const all = help.MaxCounted + 30
 	const home = "http://alpha.localhost"
 	visitor := newBrowser(t, srv)
