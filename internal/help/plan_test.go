@@ -229,3 +229,45 @@ func TestListSeenFirstIsNeverPlannedAgain(t *testing.T) {
 		})
 	}
 }
+
+// A kept plan is the connection's, not the portal's: the list seen first,
+// run on its kept plan, alternately for two portals on one connection,
+// shows each portal its own posts only (PostgreSQL plans it again when the
+// schema changes).
+func TestListSeenFirstKeptPlanKeepsToItsPortal(t *testing.T) {
+	f := newFixture(t)
+	one := testutil.Open(t, f.env.URL, 1)
+	one.SetServable([]tenant.Slug{"libre", "relu"})
+	svc := help.New(help.Deps{DB: one}) // List needs nothing else
+	for _, slug := range []string{"libre", "relu"} {
+		ctx := f.env.Ctx(t, slug)
+		a := f.user(t, ctx, "Léa", nantes)
+		p, err := f.svc.Create(ctx, a, draft("Annonce de "+slug, "Une annonce qui n'existe que sur ce portail."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// relu premoderates: its post is shown as a référent would let it.
+		if err := f.env.DB.Tx(ctx, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE posts SET visibility = 'visible' WHERE id = $1`, p.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filter := help.Filter{Near: "244400404"}
+	for round := range 4 {
+		for _, slug := range []string{"libre", "relu"} {
+			list, total, err := svc.List(f.env.Ctx(t, slug), filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 1 || total != 1 || list[0].Title != "Annonce de "+slug {
+				titles := make([]string, len(list))
+				for i, p := range list {
+					titles[i] = p.Title
+				}
+				t.Fatalf("round %d, %s: %v (total %d)", round, slug, titles, total)
+			}
+		}
+	}
+}
