@@ -175,7 +175,7 @@ func TestLongListSaysMoreThan(t *testing.T) {
 		want, refused []string
 	}{
 		{"first page, visitor", visitor, "/annonces",
-			[]string{"Plus de 1\u202f000 annonces", ">Page 1<", `rel="next"`}, []string{"sur", `rel="prev"`}},
+			[]string{"Plus de 1\u202f000 annonces", ">Page 1<", `rel="next"`}, []string{"Page 1 sur", `rel="prev"`}},
 		{"first page, signed in (their EPCI first)", lea, "/annonces",
 			[]string{"Plus de 1\u202f000 annonces", ">Page 1<", `rel="next"`}, []string{"Page 1 sur"}},
 		{"a page past the most counted", visitor, "/annonces?page=" + strconv.Itoa(lastPage-1),
