@@ -97,14 +97,15 @@ func floorCmd(args []string) error {
 		sql, args := help.ListQuery(f)
 		// The page's statement alone, or after db.KeptPlanSQL in the same
 		// implicit transaction when the page sends that too.
+		kept := help.RunsKeptPlan(f)
 		b := &pgx.Batch{}
-		if help.RunsKeptPlan(f) {
+		if kept {
 			b.Queue(db.KeptPlanSQL)
 		}
 		b.Queue(sql, args...)
 		br := pool.SendBatch(c, b)
 		defer br.Close()
-		if help.RunsKeptPlan(f) {
+		if kept {
 			if _, err := br.Exec(); err != nil {
 				c.String(http.StatusInternalServerError, err.Error())
 				return
