@@ -83,6 +83,18 @@ func asciiEmail(name string) string {
 	return strings.ToLower(strings.NewReplacer("é", "e", "è", "e", "ë", "e", "ï", "i", "ô", "o").Replace(name)) + "@exemple.fr"
 }
 
+// show makes a post visible, as a référent approving it would.
+func (f *fixture) show(t *testing.T, ctx context.Context, id int64) {
+	t.Helper()
+	err := f.env.DB.Tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE posts SET visibility = 'visible' WHERE id = $1`, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func draft(title, description string) help.Draft {
 	return help.Draft{Kind: help.KindRequest, Category: "courses", Title: title, Description: description,
 		CommuneCode: nantes, Modes: []string{"sur_place"}, WhenKind: "souple"}
@@ -493,12 +505,7 @@ func TestUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.env.DB.Tx(relu, func(tx pgx.Tx) error {
-		_, err := tx.Exec(relu, `UPDATE posts SET visibility = 'visible' WHERE id = $1`, q.ID)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.show(t, relu, q.ID)
 	got, err = f.svc.Update(relu, c, q.ID, draft("Promenade du chien", "Mon chien a besoin de sortir le midi et le soir."))
 	if err != nil || got.Visibility != help.VisibilityPending {
 		t.Fatalf("edited premoderated post = %s, %v", got.Visibility, err)

@@ -246,13 +246,7 @@ func TestListSeenFirstKeptPlanKeepsToItsPortal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// relu premoderates: its post is shown as a référent would let it.
-		if err := f.env.DB.Tx(ctx, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE posts SET visibility = 'visible' WHERE id = $1`, p.ID)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		f.show(t, ctx, p.ID) // relu premoderates
 	}
 	filter := help.Filter{Near: "244400404"}
 	for round := range 4 {
