@@ -1,7 +1,12 @@
 package moderation_test
 
 import (
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/entraide/entraide/internal/moderation"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -85,3 +90,69 @@ func TestQueueFollowsEveryWrite(t *testing.T) {
 		})
 	}
 }
+
+// The queue counts reports only for the entries that wait because of
+// them. Its kept plan cannot know in advance which rows those are, and it
+// read the reports table once for every entry of the page. On a page of
+// six waiting posts, five held for a référent and one reported, the
+// reports table is read once.
+func TestQueueReadsReportsOnlyForReportedEntries(t *testing.T) {
+	f := newFixture(t)
+	var reported int64
+	for i, title := range []string{"Courses du lundi", "Courses du mardi", "Courses du mercredi", "Courses du jeudi", "Courses du vendredi", "Courses du samedi"} {
+		p := f.post(t, f.alpha, title, nantes, "courses")
+		if i == 2 {
+			reported = p.ID
+		}
+	}
+	// alpha holds every post for a référent: the reported one is approved
+	// first, then reported, and waits again.
+	f.decide(t, admin, moderation.Decision{Kind: moderation.KindPost, ID: reported, Action: moderation.Approve})
+	if err := f.reports.Report(f.alpha, reporter, "post", reported, "argent", "Il demande de l'argent"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := f.mod.Queue(f.alpha, admin, moderation.Filter{Limit: 20})
+	if err != nil || len(entries) != 6 {
+		t.Fatalf("queue: %+v, %v", entries, err)
+	}
+	for _, e := range entries {
+		if want := map[bool]int{true: 1}[e.ID == reported]; e.Reports != want {
+			t.Errorf("%q: %d open reports, want %d", e.Title, e.Reports, want)
+		}
+	}
+	var plan []string
+	err = f.env.DB.ReadTx(f.alpha, func(tx pgx.Tx) error {
+		for _, stmt := range []string{"SET LOCAL plan_cache_mode = force_generic_plan", "PREPARE queue AS " + moderation.QueueSQL} {
+			if _, err := tx.Exec(f.alpha, stmt); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(f.alpha, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+			EXECUTE queue(true, '{}', '{}', '', '', '', 20, 0)`)
+		if err != nil {
+			return err
+		}
+		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scans := 0
+	for _, line := range plan {
+		if !strings.Contains(line, " on reports r") {
+			continue
+		}
+		if m := loops.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			scans += n
+		}
+	}
+	if scans != 1 {
+		t.Errorf("the reports table is read %d times for one reported entry:\n%s", scans, strings.Join(plan, "\n"))
+	}
+}
+
+// loops is how many times a node of EXPLAIN ANALYZE ran; "never executed"
+// nodes have none.
+var loops = regexp.MustCompile(`loops=(\d+)\)`)
