@@ -104,7 +104,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer store.Close()
 	pages := pagecache.New(store, pagecache.Options{TTL: cfg.PageCacheTTL, MaxBytes: int64(cfg.PageCacheMB) << 20})
 	if pages.Enabled() {
-		d.AfterWrite(pages.OnWrite(log))
+		d.AfterWrite(pagecache.PeopleTables, pages.OnWrite(log))
 	}
 
 	smtpURL, _ := cfg.SMTPServer() // validated by config.Load

@@ -14,6 +14,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +60,7 @@ type DB struct {
 	recycled atomic.Int64
 	// afterWrite is told of every committed read-write transaction of a
 	// portal (see AfterWrite).
-	afterWrite atomic.Pointer[func(context.Context, tenant.Slug)]
+	afterWrite atomic.Pointer[afterWrite]
 	// kept are the statements Read and Write keep prepared (prepared.go).
 	kept keptPrepared
 }
@@ -76,7 +79,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	d := &DB{}
 	// Every Read and Write starts with its pin.
-	d.KeepPrepared(pinReadSQL, pinWriteSQL)
+	d.KeepPrepared(pinReadSQL, pinWriteSQL, markSQL, wroteSQL)
 	if o.MaxConnSchemas > 0 {
 		cfg.AfterRelease = keepAfterRelease(o.MaxConnSchemas, func() { d.recycled.Add(1) })
 	}
@@ -183,17 +186,68 @@ func (d *DB) tx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) 
 	if err != nil {
 		return err
 	}
-	if err := InSchema(ctx, d.pool, opts, schema, fn); err != nil {
+	hook := d.afterWrite.Load()
+	if opts.AccessMode == pgx.ReadOnly {
+		hook = nil
+	}
+	var wrote []string
+	afterBegin := ""
+	if hook != nil && len(hook.watched) > 0 {
+		// The counts before travel with BEGIN; which watched tables fn
+		// wrote can only be asked before COMMIT: one more round trip for
+		// an interactive write.
+		afterBegin = hook.markBegin
+		inner := fn
+		fn = func(tx pgx.Tx) error {
+			if err := inner(tx); err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, wroteSQL, hook.watched).Scan(&wrote); err != nil {
+				return fmt.Errorf("db: tables written: %w", err)
+			}
+			return nil
+		}
+	}
+	if err := inSchema(ctx, d.pool, opts, schema, afterBegin, fn); err != nil {
 		return err
 	}
-	if opts.AccessMode != pgx.ReadOnly {
-		if f := d.afterWrite.Load(); f != nil {
-			t, _ := tenant.FromContext(ctx)
-			(*f)(ctx, t.Slug)
-		}
+	if hook != nil {
+		t, _ := tenant.FromContext(ctx)
+		hook.f(ctx, t.Slug, wrote)
 	}
 	return nil
 }
+
+// afterWrite is what AfterWrite set.
+type afterWrite struct {
+	watched []string
+	// markBegin is markSQL for watched, written out, sent with BEGIN.
+	markBegin string
+	f         func(context.Context, tenant.Slug, []string)
+}
+
+// Which watched tables a transaction wrote rows of, PostgreSQL counts
+// itself (pg_stat_get_xact_tuples_*), whatever the statement, trigger or
+// function that wrote them. Its counts for the transaction also hold those
+// of the connection's earlier transactions until they reach its statistics
+// (at most about a second later), so each table's count is noted when the
+// transaction begins (markSQL, in a setting local to the transaction) and
+// a table was written when its count grew (wroteSQL). Names are
+// unqualified: they are found in the pinned schema.
+const (
+	rowsWritten = `coalesce(pg_stat_get_xact_tuples_inserted(to_regclass(t)) + pg_stat_get_xact_tuples_updated(to_regclass(t))
+       + pg_stat_get_xact_tuples_deleted(to_regclass(t)), 0)`
+	markSQL = `SELECT set_config('entraide.rows_before',
+       array(SELECT ` + rowsWritten + ` FROM unnest($1::text[]) WITH ORDINALITY w(t, n) ORDER BY n)::text, true)`
+	wroteSQL = `
+SELECT coalesce(array_agg(t ORDER BY n), '{}')
+  FROM unnest($1::text[], current_setting('entraide.rows_before')::bigint[]) WITH ORDINALITY w(t, before, n)
+ WHERE ` + rowsWritten + ` > before`
+)
+
+// watchable are the names AfterWrite may watch: they are written into
+// markBegin, which BEGIN's message cannot pass as an argument.
+var watchable = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
 // schemaOf is the schema of the portal in ctx, if that portal may be
 // served: no portal, or one this process may not serve, fails closed.
@@ -248,14 +302,27 @@ func (d *DB) Read(ctx context.Context, b *pgx.Batch) error {
 // rows); a write that must be decided on what it reads first belongs in
 // Tx. Like Tx, it tells AfterWrite.
 func (d *DB) Write(ctx context.Context, b *pgx.Batch) error {
+	hook := d.afterWrite.Load()
+	var wrote []string
+	if hook != nil && len(hook.watched) > 0 {
+		// Noted at the head of the same message and asked at its end,
+		// before it commits: no round trip of their own.
+		all := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+2)}
+		all.Queue(markSQL, hook.watched)
+		all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
+		all.Queue(wroteSQL, hook.watched).QueryRow(func(row pgx.Row) error { return row.Scan(&wrote) })
+		b = all
+	}
 	slug, err := d.send(ctx, pinWriteSQL, b)
-	if slug != "" {
+	if slug != "" && hook != nil {
 		// Told even when the message failed: a callback's error comes
 		// after the commit, and a page version changed for nothing
-		// costs one page drawn again.
-		if f := d.afterWrite.Load(); f != nil {
-			(*f)(ctx, slug)
+		// costs one page drawn again. For the same reason, a failed
+		// message counts as having written every watched table.
+		if err != nil {
+			wrote = hook.watched
 		}
+		hook.f(ctx, slug, wrote)
 	}
 	return err
 }
@@ -287,11 +354,23 @@ func (d *DB) send(ctx context.Context, pin string, b *pgx.Batch) (tenant.Slug, e
 }
 
 // AfterWrite sets f to be called after every read-write transaction of a
-// portal commits, with the portal's slug: the page cache learns there that
-// the portal's pages changed. Being here, below every service, no write can
-// forget to tell it. f runs on the writer's goroutine and must be quick.
-func (d *DB) AfterWrite(f func(context.Context, tenant.Slug)) {
-	d.afterWrite.Store(&f)
+// portal commits, with the portal's slug and which of the watched tables
+// (unqualified names) it wrote rows of: the page cache learns there that
+// the portal's pages changed, and whether its people did. Being here,
+// below every service, no write can forget to tell it, and PostgreSQL
+// itself counts the rows written, whatever the statement. Watching costs
+// an interactive write (Tx) one more round trip; a Write none. f runs on
+// the writer's goroutine and must be quick.
+func (d *DB) AfterWrite(watched []string, f func(ctx context.Context, slug tenant.Slug, wrote []string)) {
+	names := make([]string, len(watched))
+	for i, w := range watched {
+		if !watchable.MatchString(w) {
+			panic(fmt.Sprintf("db: AfterWrite cannot watch %q", w))
+		}
+		names[i] = "'" + w + "'"
+	}
+	mark := strings.Replace(markSQL, "$1::text[]", "ARRAY["+strings.Join(names, ", ")+"]::text[]", 1)
+	d.afterWrite.Store(&afterWrite{watched: slices.Clone(watched), markBegin: mark, f: f})
 }
 
 // Beginner is what InSchema needs: a pool or a connection.
@@ -302,10 +381,19 @@ type Beginner interface {
 // InSchema runs fn in a transaction whose search_path is schema alone. It is
 // the single place where a schema is pinned; Tx and the migrator call it.
 func InSchema(ctx context.Context, b Beginner, opts pgx.TxOptions, schema string, fn func(pgx.Tx) error) (err error) {
+	return inSchema(ctx, b, opts, schema, "", fn)
+}
+
+// inSchema is InSchema, with afterBegin (if any) sent with BEGIN and the
+// pin.
+func inSchema(ctx context.Context, b Beginner, opts pgx.TxOptions, schema, afterBegin string, fn func(pgx.Tx) error) (err error) {
 	// BEGIN and the pin travel in one message, one round trip: SET LOCAL
 	// lasts until COMMIT or ROLLBACK, so the setting is gone before the
 	// connection is reused. The schema is quoted as an identifier.
 	opts.BeginQuery = beginSQL(opts) + "; SET LOCAL search_path TO " + pgx.Identifier{schema}.Sanitize()
+	if afterBegin != "" {
+		opts.BeginQuery += "; " + afterBegin
+	}
 	tx, err := b.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("db: begin in schema %s: %w", schema, err)

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -134,27 +135,60 @@ const versionLifetime = 30 * 24 * time.Hour
 // value is random: a counter could come back to a value that stored pages
 // still carry once its key expired.
 func (c *Cache) Changed(ctx context.Context, slug tenant.Slug) error {
+	return c.renew(ctx, VersionKey(slug), slug)
+}
+
+// PeopleVersionKey is the store key holding the version of the portal's
+// people, its users rows: PeopleChanged replaces it only when a write
+// changed one of them, where every write replaces the portal's version.
+// The web layer keys a signed-in person's remembered row by it, so that
+// on a portal busy with posts and messages every signed-in request does
+// not read its person again after each write.
+func PeopleVersionKey(slug tenant.Slug) string { return "people:" + string(slug) }
+
+// PeopleTables are the tables whose rows make up a person: a write to any
+// of them changes the people version (OnWrite, with db.DB.AfterWrite
+// watching them).
+var PeopleTables = []string{"users"}
+
+// PeopleChanged gives the portal's people a new version, after a write to
+// PeopleTables committed.
+func (c *Cache) PeopleChanged(ctx context.Context, slug tenant.Slug) error {
+	return c.renew(ctx, PeopleVersionKey(slug), slug)
+}
+
+// renew replaces the version under key with a new random value.
+func (c *Cache) renew(ctx context.Context, key string, slug tenant.Slug) error {
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
 		return fmt.Errorf("pagecache: new version: %w", err)
 	}
-	if err := c.store.Set(ctx, VersionKey(slug), []byte(base64.RawURLEncoding.EncodeToString(b)), versionLifetime); err != nil {
+	if err := c.store.Set(ctx, key, []byte(base64.RawURLEncoding.EncodeToString(b)), versionLifetime); err != nil {
 		return fmt.Errorf("pagecache: new version of %s: %w", slug, err)
 	}
 	return nil
 }
 
-// OnWrite is what db.DB.AfterWrite calls: it gives the written portal a
-// new version, and logs when it cannot (the portal's stored pages then
-// show the old content until they expire).
-func (c *Cache) OnWrite(log *slog.Logger) func(context.Context, tenant.Slug) {
-	return func(ctx context.Context, slug tenant.Slug) {
+// OnWrite is what db.DB.AfterWrite calls, watching PeopleTables: it gives
+// the written portal a new version, and its people a new one when the
+// write changed rows of PeopleTables (wrote). It logs when it cannot: the
+// portal's stored pages, or its remembered people, then show the old
+// content until they expire.
+func (c *Cache) OnWrite(log *slog.Logger) func(ctx context.Context, slug tenant.Slug, wrote []string) {
+	return func(ctx context.Context, slug tenant.Slug, wrote []string) {
 		// The write is done whatever happens to its request now; so is
 		// telling the cache.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		if err := c.Changed(ctx, slug); err != nil {
 			log.Error("page cache: the portal's pages may show old content until they expire",
+				"tenant", slug, "ttl", c.opts.TTL, "error", err)
+		}
+		if !slices.ContainsFunc(wrote, func(t string) bool { return slices.Contains(PeopleTables, t) }) {
+			return
+		}
+		if err := c.PeopleChanged(ctx, slug); err != nil {
+			log.Error("page cache: signed-in people may see their old account details until they expire",
 				"tenant", slug, "ttl", c.opts.TTL, "error", err)
 		}
 	}

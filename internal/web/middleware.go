@@ -217,10 +217,10 @@ func (s *Server) rateLimit(c *gin.Context) {
 	t := currentTenant(c)
 	ctx := c.Request.Context()
 	key := "rl:" + string(t.Slug) + ":" + c.ClientIP()
-	var want [2]string
+	var want [3]string
 	keys := want[:0]
 	if s.readVersion {
-		keys = append(keys, pagecache.VersionKey(t.Slug))
+		keys = append(keys, pagecache.VersionKey(t.Slug), pagecache.PeopleVersionKey(t.Slug))
 	}
 	token, _ := c.Cookie(sessionCookie)
 	if s.readSession && bearerToken(c) == "" {
@@ -243,8 +243,8 @@ func (s *Server) rateLimit(c *gin.Context) {
 	}
 	pre := &prefetched{}
 	if s.readVersion {
-		pre.version, pre.hasVersion = string(values[0]), true
-		values = values[1:]
+		pre.version, pre.peopleVersion, pre.hasVersion = string(values[0]), string(values[1]), true
+		values = values[2:]
 	}
 	if len(values) > 0 {
 		pre.session, pre.sessionToken = values[0], token
@@ -254,12 +254,13 @@ func (s *Server) rateLimit(c *gin.Context) {
 }
 
 // prefetched is what rateLimit read of the store besides its count: the
-// portal's page version (for the page cache and the signed-in person's
-// remembered record) and the session record of the request's cookie.
-// A step that finds nothing here (the store was down) reads for itself.
+// portal's page version (for the page cache and remembered rows), the
+// version of its people (for the signed-in person's remembered row) and
+// the session record of the request's cookie. A step that finds nothing
+// here (the store was down) reads for itself.
 type prefetched struct {
-	version    string
-	hasVersion bool
+	version, peopleVersion string
+	hasVersion             bool
 	// session is the record under sessionToken, the request's cookie
 	// (nil: none); sessionToken is "" when it was not read.
 	session      []byte

@@ -10,8 +10,10 @@ import (
 
 // Every signed-in page needs its person's row, and reading it was one of
 // a signed-in list page's two database round trips. The row changes only
-// by a write, so it is remembered while its portal has not changed
-// (remembered.go).
+// by a write to the portal's people, so it is remembered while they have
+// not changed (remembered.go, keyed by pagecache.PeopleVersionKey): a post
+// or a message written does not make every signed-in person's next
+// request read their row again.
 
 type personKey struct {
 	portal tenant.Slug
@@ -36,8 +38,8 @@ func copyUser(u account.User) account.User {
 	return u
 }
 
-// person is the signed-in person's row: remembered when the portal has
-// not changed since it was read, else read from the database.
+// person is the signed-in person's row: remembered when the portal's
+// people have not changed since it was read, else read from the database.
 func (s *Server) person(c *gin.Context, id int64) (account.User, error) {
 	read := func() (account.User, error) { return s.Accounts.ByID(c.Request.Context(), id) }
 	pre := prefetchedOf(c)
@@ -45,7 +47,7 @@ func (s *Server) person(c *gin.Context, id int64) (account.User, error) {
 		return read()
 	}
 	k := personKey{portal: currentTenant(c).Slug, id: id}
-	u, hit, err := s.people.through(k, pre.version, s.Pages.TTL(), false, maxPeople, copyUser, read)
+	u, hit, err := s.people.through(k, pre.peopleVersion, s.Pages.TTL(), false, maxPeople, copyUser, read)
 	if hit {
 		u = copyUser(u)
 	}

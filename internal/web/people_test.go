@@ -14,11 +14,12 @@ import (
 )
 
 // A signed-in person's row is remembered between requests while their
-// portal has not changed (people.go). These steps check that what a page
-// shows of its person is always the row as it stands after the portal's
-// last announced write, on each portal for itself, even where the two
-// portals' people share an id.
-func TestSignedInPersonIsReadAgainAfterEveryWrite(t *testing.T) {
+// portal's people have not changed (people.go). These steps check that
+// what a page shows of its person is always the row as it stands after
+// the last announced write to the portal's people, on each portal for
+// itself, even where the two portals' people share an id; and that a
+// write to anything else (a post) does not have it read again.
+func TestSignedInPersonIsReadAgainAfterEveryWriteToPeople(t *testing.T) {
 	f := newFixture(t, nil)
 	alphaID, alphaToken, betaToken := f.sameIDResidents(t)
 	betaID := alphaID // the same id, in beta's schema
@@ -31,17 +32,22 @@ func TestSignedInPersonIsReadAgainAfterEveryWrite(t *testing.T) {
 		}
 		return w.Body.String()
 	}
-	// rename changes the row as a write of the portal does: AfterWrite
-	// gives the portal a new version.
-	rename := func(slug string, id int64, name string) {
+	// write runs sql as a write of the portal does: AfterWrite gives the
+	// portal a new version, and its people one when sql changed a row of
+	// users.
+	write := func(slug, sql string, args ...any) {
 		t.Helper()
 		ctx := f.env.Ctx(t, slug)
 		if err := f.env.DB.Tx(ctx, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE users SET display_name = $1 WHERE id = $2`, name, id)
+			_, err := tx.Exec(ctx, sql, args...)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	rename := func(slug string, id int64, name string) {
+		t.Helper()
+		write(slug, `UPDATE users SET display_name = $1 WHERE id = $2`, name, id)
 	}
 	// renameUnannounced changes the row as another program would (the
 	// command line), which no AfterWrite tells.
@@ -65,12 +71,26 @@ func TestSignedInPersonIsReadAgainAfterEveryWrite(t *testing.T) {
 		{"renamed on beta", func() { rename("beta", betaID, "Paul Petit") }, "Léa Bernard", "Paul Petit", "Paul"},
 		// Remembered: a change nobody announced is not seen yet ...
 		{"renamed unannounced", func() { renameUnannounced("alpha", alphaID, "Léa Dubois") }, "Léa Bernard", "Paul Petit", "Léa Dubois"},
-		// ... until the portal's next write, whatever it writes.
-		{"another write on alpha", func() {
+		// A write to something else, on a portal with many, does not
+		// have every signed-in person read again ...
+		{"a post written on alpha", func() {
+			write("alpha", `INSERT INTO posts (kind, category_code, title, description, commune_code, epci_code, modes, when_kind, author_id, expires_at)
+				VALUES ('demande', 'courses', 'Courses du samedi', 'Qui pourrait passer au marché pour moi ?', '44109', '244400404', '{sur_place}', 'souple', $1, now() + interval '30 days')`, alphaID)
+		}, "Léa Bernard", "Paul Petit", "Léa Dubois"},
+		{"the page version changed", func() {
 			if err := f.deps.Pages.Changed(context.Background(), "alpha"); err != nil {
 				t.Fatal(err)
 			}
+		}, "Léa Bernard", "Paul Petit", "Léa Dubois"},
+		// ... but the portal's next write to its people does: the row is
+		// read again, with what nobody announced.
+		{"a write to alpha's people", func() {
+			write("alpha", `UPDATE users SET updated_at = now() WHERE id = $1`, alphaID)
 		}, "Léa Dubois", "Paul Petit", "Léa Bernard"},
+		{"a statement on alpha's people that changes no row", func() {
+			renameUnannounced("alpha", alphaID, "Léa Moreau")
+			write("alpha", `UPDATE users SET display_name = 'personne' WHERE id = -1`)
+		}, "Léa Dubois", "Paul Petit", "Léa Moreau"},
 	}
 	for _, st := range steps {
 		st.change()

@@ -13,7 +13,9 @@ import (
 // queue. Every committed write gives its portal a new page version
 // (db.AfterWrite, package pagecache), which rateLimit reads anyway. So
 // such a read is remembered with the version it was made at, and given
-// again while the portal's version is still that one, for at most the
+// again while the portal's version is still that one (for a person's row,
+// the version of the portal's people, which only writes to them change:
+// pagecache.PeopleVersionKey), for at most the
 // page cache's lifetime: a change no write announced (one made by the
 // command line, in another process, or by time alone, like a post that
 // expires) shows within that time, as it does on cached pages.

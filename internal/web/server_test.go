@@ -75,7 +75,7 @@ func newFixtureFor(t *testing.T, tweak func(*web.Deps), portals ...*tenant.Tenan
 	// every test that writes and then looks as a visitor checks that the
 	// cache forgot the old page.
 	pages := pagecache.New(store, pagecache.Options{TTL: time.Minute, MaxBytes: 16 << 20})
-	env.DB.AfterWrite(pages.OnWrite(testutil.Logger()))
+	env.DB.AfterWrite(pagecache.PeopleTables, pages.OnWrite(testutil.Logger()))
 	accounts, sessions, outbox := accounttest.New(t, env, store)
 	az, err := authz.New(authz.Options{DB: env.DB, Logger: testutil.Logger(), EPCIOfCommune: atlas.EPCIOfCommune})
 	if err != nil {
