@@ -147,16 +147,8 @@ func (r *planReader) generic(t *testing.T, slug string, filter help.Filter) stri
 	}
 	var plan []string
 	err := db.InSchema(ctx, r.conn, pgx.TxOptions{}, tenant.SchemaFor(tenant.Slug(slug)), func(tx pgx.Tx) error {
-		for _, stmt := range []string{"SET LOCAL plan_cache_mode = force_generic_plan", "PREPARE " + name + " AS " + sql} {
-			if _, err := tx.Exec(ctx, stmt); err != nil {
-				return err
-			}
-		}
-		rows, err := tx.Query(ctx, "EXPLAIN (COSTS OFF) EXECUTE "+name+"("+strings.Join(values, ", ")+")")
-		if err != nil {
-			return err
-		}
-		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		var err error
+		plan, err = testutil.KeptPlan(ctx, tx, name, sql, "COSTS OFF", values...)
 		return err
 	})
 	if err != nil {

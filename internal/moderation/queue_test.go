@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/entraide/entraide/internal/moderation"
+	"github.com/entraide/entraide/internal/testutil"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -122,17 +123,9 @@ func TestQueueReadsReportsOnlyForReportedEntries(t *testing.T) {
 	}
 	var plan []string
 	err = f.env.DB.ReadTx(f.alpha, func(tx pgx.Tx) error {
-		for _, stmt := range []string{"SET LOCAL plan_cache_mode = force_generic_plan", "PREPARE queue AS " + moderation.QueueSQL} {
-			if _, err := tx.Exec(f.alpha, stmt); err != nil {
-				return err
-			}
-		}
-		rows, err := tx.Query(f.alpha, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-			EXECUTE queue(true, '{}', '{}', '', '', '', 20, 0)`)
-		if err != nil {
-			return err
-		}
-		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		var err error
+		plan, err = testutil.KeptPlan(f.alpha, tx, "queue", moderation.QueueSQL, "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF",
+			"true", "'{}'", "'{}'", "''", "''", "''", "20", "0")
 		return err
 	})
 	if err != nil {

@@ -229,3 +229,21 @@ SELECT kind, category_code, title, description, commune_code, epci_code, modes, 
 		t.Fatalf("testutil: copy posts %v: %v", ids, err)
 	}
 }
+
+// KeptPlan is the plan PostgreSQL keeps for sql once prepared (its generic
+// plan), as EXPLAIN with options shows it ("COSTS OFF", or "ANALYZE, ..."
+// to run it), for values: SQL constants written out, since EXPLAIN
+// EXECUTE takes no bound parameters. It runs in tx, whose end forgets the
+// setting; name must be new on tx's connection.
+func KeptPlan(ctx context.Context, tx pgx.Tx, name, sql, options string, values ...string) ([]string, error) {
+	for _, stmt := range []string{"SET LOCAL plan_cache_mode = force_generic_plan", "PREPARE " + name + " AS " + sql} {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := tx.Query(ctx, "EXPLAIN ("+options+") EXECUTE "+name+"("+strings.Join(values, ", ")+")")
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
