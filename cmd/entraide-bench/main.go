@@ -184,7 +184,8 @@ func run(ctx context.Context, args []string) error {
 	report.Settings.Notes = append(report.Settings.Notes,
 		"The server runs as in production (no dev mode, Redis for sessions and limits, log level warn: no access log line per request); the per-address rate limit is raised so that the load generator, all on 127.0.0.1, is not refused; the limiter still counts every request in Redis.",
 		"Emails of the POST scenario go to the outbox directory (no SMTP server here), through the job queue as in production.",
-		fmt.Sprintf("The server and the database floor each have at most %d PostgreSQL connections (-db-max-conns, the server's db_max_conns).", o.dbMaxConns))
+		fmt.Sprintf("The server and the database floor each have at most %d PostgreSQL connections (-db-max-conns, the server's db_max_conns).", o.dbMaxConns),
+		fmt.Sprintf("At %d clients, each page's floor runs again right beside it in every round (before it, then after it), and its floor figure and ratio are those runs': the machine's speed changes from minute to minute. The floors' own rows are their runs in the round's order.", slices.Max(o.concurrency)))
 
 	server, err := bench.Start(ctx, o.bin, []string{"serve"}, serverEnv, filepath.Join(o.out, "server.log"), time.Minute)
 	if err != nil {
@@ -294,12 +295,65 @@ func run(ctx context.Context, args []string) error {
 
 // measure runs every scenario at every concurrency, rounds times, each
 // round in another order, and summarizes them with their floors.
+//
+// At the top level, where the targets are read, each page's floor runs
+// again right beside it (before it in even rounds, after it in odd ones),
+// and the page's ratio is to those runs: the machine's speed changes from
+// minute to minute, and a floor measured minutes away from its page gave
+// ratios that moved by 0.1 from one run to the next. The floors' own rows
+// keep their runs in the round's order.
 func measure(ctx context.Context, o options, list []measured, meter *bench.CPUMeter, logf func(string, ...any)) ([]bench.Page, error) {
 	type key struct {
 		name string
 		conc int
 	}
 	samples := map[key][]bench.Sample{}
+	// besideKey holds a page's floor runs made right beside it.
+	besideKey := func(m measured, conc int) key { return key{m.floor + " @ " + m.Name, conc} }
+	floors := map[string]measured{}
+	for _, m := range list {
+		if m.floor == "" {
+			floors[m.Name] = m
+		}
+	}
+	top := slices.Max(o.concurrency)
+	run := func(m measured, round, conc int, profile bool) (bench.Sample, error) {
+		var profiled chan error
+		if profile {
+			profiled = make(chan error, 1)
+			go func() { profiled <- saveProfile(ctx, o, m.Name) }()
+		}
+		started := time.Now()
+		process0, postgres0, cpuErr := meter.Read(m.pid)
+		s, err := bench.Run(ctx, m.Scenario, conc, o.warmup, o.duration)
+		if err == nil && cpuErr == nil {
+			cpuErr = s.CountCPU(meter, m.pid, process0, postgres0, time.Since(started))
+		}
+		if err == nil && cpuErr != nil {
+			return s, fmt.Errorf("%s: CPU time: %w", m.Name, cpuErr)
+		}
+		if profiled != nil {
+			if perr := <-profiled; perr != nil {
+				return s, perr
+			}
+		}
+		if err != nil {
+			return s, err
+		}
+		logf("round %d, %2d clients: %-45s %7.0f req/s, p99 %6.2f ms, %d errors, CPU ms/req %.2f + PostgreSQL %.2f", round+1, conc, m.Name,
+			float64(s.Requests)/s.Elapsed.Seconds(), msOf(s), s.Errors,
+			1000*s.ProcessCPU/float64(s.Requests), 1000*s.PostgresCPU/float64(s.Requests))
+		return s, nil
+	}
+	beside := func(m measured, round, conc int) error {
+		f, ok := floors[m.floor]
+		if !ok || conc != top {
+			return nil
+		}
+		s, err := run(f, round, conc, false)
+		samples[besideKey(m, conc)] = append(samples[besideKey(m, conc)], s)
+		return err
+	}
 	for round := range o.rounds {
 		for _, conc := range o.concurrency {
 			order := slices.Clone(list)
@@ -311,32 +365,21 @@ func measure(ctx context.Context, o options, list []measured, meter *bench.CPUMe
 				slices.Reverse(order)
 			}
 			for _, m := range order {
-				var profiled chan error
-				if o.profile && round == 0 && conc == slices.Max(o.concurrency) && m.floor != "" {
-					profiled = make(chan error, 1)
-					go func() { profiled <- saveProfile(ctx, o, m.Name) }()
-				}
-				started := time.Now()
-				process0, postgres0, cpuErr := meter.Read(m.pid)
-				s, err := bench.Run(ctx, m.Scenario, conc, o.warmup, o.duration)
-				if err == nil && cpuErr == nil {
-					cpuErr = s.CountCPU(meter, m.pid, process0, postgres0, time.Since(started))
-				}
-				if err == nil && cpuErr != nil {
-					return nil, fmt.Errorf("%s: CPU time: %w", m.Name, cpuErr)
-				}
-				if profiled != nil {
-					if perr := <-profiled; perr != nil {
-						return nil, perr
+				if round%2 == 0 {
+					if err := beside(m, round, conc); err != nil {
+						return nil, err
 					}
 				}
+				s, err := run(m, round, conc, o.profile && round == 0 && conc == top && m.floor != "")
 				if err != nil {
 					return nil, err
 				}
-				logf("round %d, %2d clients: %-45s %7.0f req/s, p99 %6.2f ms, %d errors, CPU ms/req %.2f + PostgreSQL %.2f", round+1, conc, m.Name,
-					float64(s.Requests)/s.Elapsed.Seconds(), msOf(s), s.Errors,
-					1000*s.ProcessCPU/float64(s.Requests), 1000*s.PostgresCPU/float64(s.Requests))
 				samples[key{m.Name, conc}] = append(samples[key{m.Name, conc}], s)
+				if round%2 == 1 {
+					if err := beside(m, round, conc); err != nil {
+						return nil, err
+					}
+				}
 			}
 		}
 	}
@@ -345,7 +388,11 @@ func measure(ctx context.Context, o options, list []measured, meter *bench.CPUMe
 		for _, m := range list {
 			p := bench.Page{Figures: bench.Summarize(m.Name, conc, samples[key{m.Name, conc}])}
 			if m.floor != "" {
-				f := bench.Summarize(m.floor, conc, samples[key{m.floor, conc}])
+				floorRuns := samples[besideKey(m, conc)]
+				if len(floorRuns) == 0 {
+					floorRuns = samples[key{m.floor, conc}]
+				}
+				f := bench.Summarize(m.floor, conc, floorRuns)
 				p.Floor, p.FloorRPS = m.floor, f.RPS
 				if f.RPS > 0 {
 					p.Ratio = p.RPS / f.RPS
