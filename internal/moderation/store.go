@@ -32,8 +32,8 @@ const (
 	// connections) PostgreSQL answers it 10 to 20 % more often a second;
 	// in the whole page, about 7 % less PostgreSQL time per request.
 	// Reports are counted only for the rows that wait because of them
-	// (WhyReported, 'signalement', is among their whys exactly when they
-	// have open reports): for the others the count is skipped before it
+	// (WhyReported is among their whys exactly when they have open
+	// reports): for the others the count is skipped before it
 	// reads anything, where the kept plan scanned reports once per row,
 	// and the statement alone ran 1.5 times as often a second (a queue of
 	// 140 items, 50 of them reported, none on the first page).
@@ -67,7 +67,7 @@ SELECT i.kind, i.id, i.epci_code, i.category_code, i.since, i.whys,
   LEFT JOIN LATERAL (
         SELECT count(*) AS open, array_agg(DISTINCT r.reason ORDER BY r.reason) AS reasons
           FROM reports r
-         WHERE 'signalement' = ANY (i.whys)
+         WHERE '` + WhyReported + `' = ANY (i.whys)
            AND r.target_kind = i.kind AND r.target_id = i.id AND r.handled_at IS NULL) rs ON true
  ORDER BY i.since, i.kind, i.id`
 
