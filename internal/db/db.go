@@ -320,7 +320,7 @@ func (d *DB) Write(ctx context.Context, b *pgx.Batch) error {
 		// costs one page drawn again. For the same reason, a failed
 		// message counts as having written every watched table.
 		if err != nil {
-			wrote = hook.watched
+			wrote = slices.Clone(hook.watched)
 		}
 		hook.f(ctx, slug, wrote)
 	}
