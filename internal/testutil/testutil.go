@@ -234,7 +234,8 @@ SELECT kind, category_code, title, description, commune_code, epci_code, modes, 
 // plan), as EXPLAIN with options shows it ("COSTS OFF", or "ANALYZE, ..."
 // to run it), for values: SQL constants written out, since EXPLAIN
 // EXECUTE takes no bound parameters. It runs in tx, whose end forgets the
-// setting; name must be new on tx's connection.
+// setting; the statement prepared under name is deallocated before it
+// returns, so a pooled connection keeps nothing of it.
 func KeptPlan(ctx context.Context, tx pgx.Tx, name, sql, options string, values ...string) ([]string, error) {
 	for _, stmt := range []string{"SET LOCAL plan_cache_mode = force_generic_plan", "PREPARE " + name + " AS " + sql} {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
@@ -245,5 +246,12 @@ func KeptPlan(ctx context.Context, tx pgx.Tx, name, sql, options string, values 
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, "DEALLOCATE "+name); err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
