@@ -92,6 +92,12 @@ var microBenches = []microBench{
 			return "drawing a page of the list of posts of tousvoisins44 (20 posts, filters, pagination) for a visitor: " + n + " bytes of HTML"
 		}),
 	},
+	{
+		pkg: "internal/web", name: "BenchmarkRender/queue",
+		what: withMetric("page-bytes", func(n string) string {
+			return "drawing a page of the moderation queue of tousvoisins44 (20 entries, filters, pagination) for a référent de territoire: " + n + " bytes of HTML"
+		}),
+	},
 }
 
 func fixed(s string) func(map[string]float64) (string, error) {

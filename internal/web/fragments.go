@@ -129,6 +129,25 @@ func (p *Page) PostFilters(f help.Filter) (template.HTML, error) {
 	return p.fragment("post-filters", of, len(of.Kind)+len(of.Category)+len(of.EPCI)+len(of.Date)+len(of.Query))
 }
 
+// queueFiltersOf is what the queue's filter form shows besides the
+// portal: the filters chosen and the codes of the EPCIs and categories the
+// référent may filter by, joined (a key must be comparable).
+type queueFiltersOf struct {
+	Why, EPCI, Category string
+	epcis, categories   string
+}
+
+func (f queueFiltersOf) Whys() []string       { return moderation.Whys }
+func (f queueFiltersOf) EPCIs() []string      { return splitList(f.epcis) }
+func (f queueFiltersOf) Categories() []string { return splitList(f.categories) }
+
+// QueueFilters is the queue's filter form ("queue-filters") for v.
+func (p *Page) QueueFilters(v *queueView) (template.HTML, error) {
+	of := queueFiltersOf{Why: v.Filter.Why, EPCI: v.Filter.EPCI, Category: v.Filter.Category,
+		epcis: strings.Join(v.EPCIs, listSep), categories: strings.Join(v.Categories, listSep)}
+	return p.fragment("queue-filters", of, len(of.Why)+len(of.EPCI)+len(of.Category)+len(of.epcis)+len(of.categories))
+}
+
 // queueEntryOf is everything an entry of the moderation queue shows. Its
 // lists are joined (a key must be comparable) and given back by methods.
 type queueEntryOf struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/moderation"
 	"github.com/gin-gonic/gin"
@@ -169,6 +170,84 @@ func TestRememberedQueueEntriesShowTheirOwnFields(t *testing.T) {
 				t.Fatalf("drawn the same as %q", other)
 			}
 			seen[got] = tc.name
+		})
+	}
+}
+
+// The queue's filter form is remembered under the référent's reach and the
+// filters chosen: référents with different reaches and filters, drawn one
+// after the other by one server, each get the form a server that remembers
+// nothing draws for them, with only their own EPCIs and categories.
+func TestRememberedQueueFiltersFollowReachAndFilters(t *testing.T) {
+	probe := newRenderBench(t)
+	epcis := probe.s.Atlas.EPCIs(probe.portal.Departement)
+	cats := probe.portal.Categories
+	if len(epcis) < 3 || len(cats) < 3 {
+		t.Fatalf("the demo portal has %d EPCIs and %d categories; the cases need 3 of each", len(epcis), len(cats))
+	}
+	option := func(code string) string { return `<option value="` + code + `"` }
+	selected := func(code string) string { return `<option value="` + code + `" selected>` }
+	two := authz.Reach{EPCIs: []string{epcis[0].Code, epcis[2].Code}, Categories: []string{cats[0].Code, cats[1].Code}}
+	cases := []struct {
+		name   string
+		reach  authz.Reach
+		target string
+		want   []string
+		deny   []string
+	}{
+		{"département", authz.Reach{Anywhere: true}, "/moderation", []string{option(epcis[1].Code), option(cats[2].Code)}, []string{" selected>"}},
+		{"one EPCI: no EPCI or category choice", authz.Reach{EPCIs: []string{epcis[0].Code}}, "/moderation",
+			[]string{option(""), option(moderation.WhyReported)}, []string{`name="epci"`, `name="categorie"`}},
+		{"two EPCIs, two categories", two, "/moderation", []string{option(epcis[2].Code), option(cats[1].Code)},
+			[]string{option(epcis[1].Code), option(cats[2].Code)}},
+		{"the same, filtered", two, "/moderation?motif=mots&epci=" + epcis[2].Code + "&categorie=" + cats[1].Code,
+			[]string{selected("mots"), selected(epcis[2].Code), selected(cats[1].Code)}, []string{selected(epcis[0].Code)}},
+		{"two other EPCIs, the same categories", authz.Reach{EPCIs: []string{epcis[0].Code, epcis[1].Code}, Categories: two.Categories}, "/moderation",
+			[]string{option(epcis[1].Code)}, []string{option(epcis[2].Code)}},
+		{"the same EPCIs, other categories", authz.Reach{EPCIs: two.EPCIs, Categories: []string{cats[0].Code, cats[2].Code}}, "/moderation",
+			[]string{option(cats[2].Code)}, []string{option(cats[1].Code)}},
+		{"département again", authz.Reach{Anywhere: true}, "/moderation?motif=signalement",
+			[]string{selected(moderation.WhyReported), option(epcis[1].Code)}, []string{selected("mots")}},
+		{"a reason no one has", authz.Reach{Anywhere: true}, "/moderation?motif=%3Cb%3E", nil, []string{"<b>", " selected>"}},
+	}
+	draw := func(rb *renderBench, reach authz.Reach, target string) string {
+		t.Helper()
+		h := rb.handler(func(c *gin.Context) {
+			c.Set(ctxUser, &signedIn{User: account.User{ID: 7, DisplayName: "Léa"}})
+			f := moderation.Filter{Why: c.Query("motif"), EPCI: c.Query("epci"), Category: c.Query("categorie"), Limit: queuePageSize}
+			rb.s.showQueue(c, reach, f, 1, queuePage{})
+		})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", target, rec.Code)
+		}
+		body := rec.Body.String()
+		// The form alone: the rest of the page is not what is remembered.
+		from := strings.Index(body, `<form method="get" action="/moderation"`)
+		to := strings.Index(body[max(from, 0):], "</form>")
+		if from < 0 || to < 0 {
+			t.Fatalf("GET %s: no filter form in\n%s", target, body)
+		}
+		return body[from : from+to]
+	}
+	warm := newRenderBench(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := draw(warm, tc.reach, tc.target)
+			if want := draw(newRenderBench(t), tc.reach, tc.target); got != want {
+				t.Fatalf("the form drawn remembered differs from the form drawn afresh:\n%s", firstDifference(got, want))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("the form does not show %q:\n%s", w, got)
+				}
+			}
+			for _, d := range tc.deny {
+				if strings.Contains(got, d) {
+					t.Errorf("the form shows %q:\n%s", d, got)
+				}
+			}
 		})
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/entraide/entraide/internal/invalid"
 	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/tenant"
-	"github.com/entraide/entraide/internal/territory"
 	"github.com/gin-gonic/gin"
 )
 
@@ -58,12 +57,11 @@ func (s *Server) moderationQueuePage(c *gin.Context, moderatorID int64, f modera
 
 // queueView is the queue page's data.
 type queueView struct {
-	Entries    []moderation.QueueEntry
-	Total      int
-	Filter     moderation.Filter
-	Whys       []string
-	EPCIs      []territory.EPCI
-	Categories []tenant.Category
+	Entries []moderation.QueueEntry
+	Total   int
+	Filter  moderation.Filter
+	// EPCIs and Categories are the codes the référent may filter by.
+	EPCIs, Categories []string
 	pageLinks
 }
 
@@ -130,16 +128,23 @@ func (s *Server) moderationQueue(c *gin.Context) {
 		s.renderError(c, err)
 		return
 	}
+	s.showQueue(c, reach, f, pageNum, queue)
+}
+
+// showQueue draws a page of the queue from what was read, with the filters
+// the référent's reach allows. It is apart from moderationQueue so that the
+// rendering benchmark measures exactly what a request pays for the page.
+func (s *Server) showQueue(c *gin.Context, reach authz.Reach, f moderation.Filter, pageNum int, queue queuePage) {
 	t := currentTenant(c)
-	v := &queueView{Entries: queue.entries, Total: queue.total, Filter: f, Whys: moderation.Whys}
+	v := &queueView{Entries: queue.entries, Total: queue.total, Filter: f}
 	for _, e := range s.Atlas.EPCIs(t.Departement) {
 		if reach.Anywhere || slices.Contains(reach.EPCIs, e.Code) {
-			v.EPCIs = append(v.EPCIs, e)
+			v.EPCIs = append(v.EPCIs, e.Code)
 		}
 	}
 	for _, cat := range t.Categories {
 		if reach.Anywhere || slices.Contains(reach.Categories, cat.Code) {
-			v.Categories = append(v.Categories, cat)
+			v.Categories = append(v.Categories, cat.Code)
 		}
 	}
 	q := url.Values{}

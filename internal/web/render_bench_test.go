@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/internal/account"
+	"github.com/entraide/entraide/internal/authz"
 	"github.com/entraide/entraide/internal/category"
 	"github.com/entraide/entraide/internal/help"
 	"github.com/entraide/entraide/internal/i18n"
+	"github.com/entraide/entraide/internal/moderation"
 	"github.com/entraide/entraide/internal/tenant"
 	"github.com/entraide/entraide/internal/territory"
 	"github.com/entraide/entraide/internal/theme"
@@ -210,4 +213,43 @@ func BenchmarkRender(b *testing.B) {
 		}
 		benchPage(b, h, "/annonces?page=2", want)
 	})
+	b.Run("queue", func(b *testing.B) {
+		// A référent de territoire, as the load test signs in: one EPCI, so
+		// the page offers the reasons to filter by and no other filter.
+		entries := rb.queueEntries(b)
+		epci := entries[0].EPCI
+		reach := authz.Reach{EPCIs: []string{epci}}
+		referent := &signedIn{User: account.User{ID: 7, DisplayName: "Référent du territoire", CommuneCode: rb.s.Atlas.Communes(rb.portal.Departement)[0].Code}}
+		const total = 137
+		h := rb.handler(func(c *gin.Context) {
+			c.Set(ctxUser, referent)
+			pageNum := pageParam(c)
+			f := moderation.Filter{Limit: queuePageSize, Offset: (pageNum - 1) * queuePageSize}
+			rb.s.showQueue(c, reach, f, pageNum, queuePage{entries: entries, total: total})
+		})
+		want := []string{`rel="prev"`, `rel="next"`, "137", `action="/deconnexion"`}
+		for _, e := range entries {
+			want = append(want, `href="`+itemPath(e.Kind, e.ID)+`"`)
+		}
+		benchPage(b, h, "/moderation?page=2", want)
+	})
+}
+
+// queueEntries is a full page of a référent's queue as moderation.Queue
+// returns it: posts of one EPCI waiting for the three reasons, some
+// reported.
+func (rb *renderBench) queueEntries(tb testing.TB) []moderation.QueueEntry {
+	tb.Helper()
+	posts := rb.listPosts(tb)
+	entries := make([]moderation.QueueEntry, queuePageSize)
+	for i := range entries {
+		p := posts[i%len(posts)]
+		e := moderation.QueueEntry{Kind: moderation.KindPost, ID: p.ID, EPCI: posts[0].EPCICode, Category: p.Category,
+			Since: p.CreatedAt, Why: []string{moderation.Whys[i%len(moderation.Whys)]}, Title: p.Title, Excerpt: p.Description}
+		if e.Why[0] == moderation.WhyReported {
+			e.Reports, e.Reasons = 1+i%3, []string{"autre"}
+		}
+		entries[i] = e
+	}
+	return entries
 }
