@@ -215,7 +215,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	floor, err := bench.Start(ctx, self, []string{"floor", "-database-url", dbURL, "-page", pagePath,
-		"-schemas", "tenant_" + slugOf(t.portal) + ",tenant_" + slugOf(t.searched), "-max-conns", strconv.Itoa(o.dbMaxConns)}, nil, filepath.Join(o.out, "floor.log"), time.Minute)
+		"-schemas", "tenant_" + slugOf(t.portal) + ",tenant_" + slugOf(t.searched) + ",tenant_" + slugOf(t.writer), "-max-conns", strconv.Itoa(o.dbMaxConns)}, nil, filepath.Join(o.out, "floor.log"), time.Minute)
 	if err != nil {
 		return err
 	}
@@ -632,8 +632,18 @@ func findTarget(ctx context.Context, dbURL string, portals []bench.Portal) (targ
 		(SELECT id FROM `+writer+`.users WHERE email_key = $1)`, "seed-resident@"+t.writer); err != nil {
 		return t, fmt.Errorf("bench: remove the last run's posts: %w", err)
 	}
-	if err := conn.QueryRow(ctx, `SELECT commune_code FROM `+writer+`.users WHERE email_key = $1`, "seed-resident@"+t.writer).Scan(&t.wcommune); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT id, commune_code, epci_code FROM `+writer+`.users WHERE email_key = $1`,
+		"seed-resident@"+t.writer).Scan(&t.wauthor, &t.wcommune, &t.wepci); err != nil {
 		return t, fmt.Errorf("bench: the writing portal's resident: %w", err)
+	}
+	// The seed makes the référent référent de territoire of the EPCI they
+	// live in; the grant is checked, so that the queue's floor never runs
+	// with another reach than the page's.
+	if err := conn.QueryRow(ctx, `SELECT u.epci_code FROM `+schema+`.users u WHERE u.email_key = $1
+		AND EXISTS (SELECT 1 FROM `+schema+`.casbin_rule g WHERE g.ptype = 'g' AND g.v0 = 'user:' || u.id
+		            AND g.v1 = 'role:referent_territoire@epci:' || u.epci_code)`,
+		"seed-referent@"+t.portal).Scan(&t.referent); err != nil {
+		return t, fmt.Errorf("bench: the measured portal's référent de territoire: %w", err)
 	}
 	if err := conn.QueryRow(ctx, `SELECT epci_code FROM `+schema+`.users WHERE email_key = $1`, "seed-resident@"+t.portal).Scan(&t.near); err != nil {
 		return t, fmt.Errorf("bench: the measured portal's resident: %w", err)

@@ -17,7 +17,10 @@ import (
 type target struct {
 	portal   string  // host of the portal whose pages are measured (a generated one)
 	writer   string  // host of the portal the POST scenario writes to (another generated one)
-	wcommune string  // a commune of writer's département
+	wcommune string  // a commune of writer's département, where its resident lives
+	wepci    string  // wcommune's EPCI
+	wauthor  int64   // writer's resident, who writes the posts
+	referent string  // the EPCI the measured portal's référent moderates
 	searched string  // host of the portal with the most posts, for search
 	query    string  // the words searched
 	category string  // a category of the filtered list
@@ -97,6 +100,16 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 		floorPage(floorList, "/list/"+schemaOf(t.portal)+"?"+listQuery),
 		floorPage(floorSearch, "/list/"+schemaOf(t.searched)+"?"+searchQuery),
 		floorPage(floorNear, "/list/"+schemaOf(t.portal)+"?"+url.Values{"near": {t.near}}.Encode()),
+		floorPage(floorQueue, "/queue/"+schemaOf(t.portal)+"?"+url.Values{"epci": {t.referent}}.Encode()),
+		{Scenario: bench.Scenario{Name: floorWrite, New: func(ctx context.Context, w int) (bench.Worker, error) {
+			hc := floors.HTTP()
+			u := "http://floor/write/" + schemaOf(t.writer) + "?" + url.Values{"auteur": {fmt.Sprint(t.wauthor)}, "epci": {t.wepci}}.Encode()
+			var n int
+			return func(ctx context.Context) error {
+				n++
+				return postForm(ctx, hc, u, newPostForm(t, "", w, n))
+			}, nil
+		}}},
 		page("Accueil du portail", floorList, t.portal, "/"),
 		page("Liste filtrée (thème + EPCI)", floorList, t.portal, "/annonces?"+listQuery),
 		page("Recherche plein texte", floorSearch, t.searched, "/annonces?"+searchQuery),
@@ -121,9 +134,9 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 		}}},
 		// A référent's queue, from the database as after a write, and as
 		// référents get it, from rows remembered for them alone.
-		signedInPage("File de modération (référent connecté)", floorList, "referent", t.portal, "/moderation", true),
-		signedInPage("File de modération (référent connecté), lignes retenues", floorList, "referent", t.portal, "/moderation", false),
-		{floor: floorList, Scenario: bench.Scenario{Name: "Formulaire : publier une annonce (POST)", New: func(ctx context.Context, w int) (bench.Worker, error) {
+		signedInPage("File de modération (référent connecté)", floorQueue, "referent", t.portal, "/moderation", true),
+		signedInPage("File de modération (référent connecté), lignes retenues", floorQueue, "referent", t.portal, "/moderation", false),
+		{floor: floorWrite, Scenario: bench.Scenario{Name: "Formulaire : publier une annonce (POST)", New: func(ctx context.Context, w int) (bench.Worker, error) {
 			hc, err := signedIn("resident", t.writer)
 			if err != nil {
 				return nil, err
@@ -135,17 +148,7 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 			var n int
 			return func(ctx context.Context) error {
 				n++
-				form := url.Values{"csrf": {token}, "kind": {"proposition"}, "category": {t.category},
-					"title":        {fmt.Sprintf("Je peux aider pour les courses (%d-%d)", w, n)},
-					"description":  {"Je passe au marché le samedi matin et je peux rapporter vos courses. C'est gratuit, entre voisins."},
-					"commune_code": {t.wcommune}, "modes": {"sur_place"}, "when": {"souple"}}
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+t.writer+"/annonces/nouvelle", strings.NewReader(form.Encode()))
-				if err != nil {
-					return err
-				}
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				_, err = bench.Do(hc, req, http.StatusSeeOther)
-				return err
+				return postForm(ctx, hc, "http://"+t.writer+"/annonces/nouvelle", newPostForm(t, token, w, n))
 			}, nil
 		}}},
 		page("Flux iCalendar de l'agenda", floorList, t.portal, "/agenda.ics"),
@@ -167,7 +170,30 @@ const (
 	floorList   = "Plancher base : requête de la liste"
 	floorSearch = "Plancher base : requête de la recherche"
 	floorNear   = "Plancher base : liste, son EPCI d'abord"
+	floorQueue  = "Plancher base : requête de la file de modération"
+	floorWrite  = "Plancher base : écriture d'une annonce"
 )
+
+// newPostForm is the form the POST scenario and its floor send: worker w's
+// nth post, each with its own title. The floor ignores the token.
+func newPostForm(t target, token string, w, n int) url.Values {
+	return url.Values{"csrf": {token}, "kind": {"proposition"}, "category": {t.category},
+		"title":        {fmt.Sprintf("Je peux aider pour les courses (%d-%d)", w, n)},
+		"description":  {"Je passe au marché le samedi matin et je peux rapporter vos courses. C'est gratuit, entre voisins."},
+		"commune_code": {t.wcommune}, "modes": {"sur_place"}, "when": {"souple"}}
+}
+
+// postForm sends form to u as a browser does, and expects the redirect to
+// the new post.
+func postForm(ctx context.Context, hc *http.Client, u string, form url.Values) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	_, err = bench.Do(hc, req, http.StatusSeeOther)
+	return err
+}
 
 // measured is a scenario and the floor it is compared with ("" for a floor).
 // pid is the process that serves it, whose CPU the run reads.

@@ -188,12 +188,11 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 	if sc.hold {
 		visibility = VisibilityPending
 	}
-	from, to := parseDate(d.DateFrom), parseDate(d.DateTo)
 	expires := s.now().Add(time.Duration(t.Rules.RequestExpiryDays) * 24 * time.Hour)
 	var p Post
 	b := &pgx.Batch{}
-	b.Queue(insertPostSQL, d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, sc.epci,
-		d.Modes, d.WhenKind, from, to, d.Recurrence, d.Urgent, visibility, authorID, expires, sc.flags).
+	sql, args := InsertQuery(d, sc.epci, visibility, sc.flags, authorID, expires)
+	b.Queue(sql, args...).
 		QueryRow(func(row pgx.Row) error {
 			var err error
 			p, err = scanPost(row)
@@ -203,6 +202,17 @@ func (s *Service) Create(ctx context.Context, authorID int64, d Draft) (Post, er
 		return Post{}, fmt.Errorf("help: save post: %w", err)
 	}
 	return p, nil
+}
+
+// InsertQuery is the statement Create runs to store a draft that passed
+// check, and its arguments: the draft, its commune's EPCI, its visibility,
+// the flag words found (empty, not nil, when none), its author and when it
+// expires. It returns the
+// post's columns as scanPost reads them. The benchmark's write floor runs
+// it as is, so that it measures the very insert the form makes.
+func InsertQuery(d Draft, epci, visibility string, flags []string, authorID int64, expires time.Time) (string, []any) {
+	return insertPostSQL, []any{d.Kind, d.Category, d.Title, d.Description, d.CommuneCode, epci,
+		d.Modes, d.WhenKind, parseDate(d.DateFrom), parseDate(d.DateTo), d.Recurrence, d.Urgent, visibility, authorID, expires, flags}
 }
 
 // screened is what check learns of an accepted draft.

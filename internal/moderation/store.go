@@ -278,12 +278,20 @@ func reachArgs(r authz.Reach) []any {
 	return []any{r.Anywhere, e, c}
 }
 
+// QueueQuery is the statement that reads one page of the queue within r,
+// and its arguments. Its columns are those queueQuery scans. The
+// benchmark's queue floor runs it as is, so that it measures the very
+// query of the page.
+func QueueQuery(r authz.Reach, f Filter) (string, []any) {
+	return queueSQL, append(reachArgs(r), f.Why, f.EPCI, f.Category, f.Limit, f.Offset)
+}
+
 // queueQuery queues the read of one page of the queue in b; *out and
 // *total hold it once b is sent (db.DB.Read). The statement is kept
 // prepared (see New): it reads and returns built-in types only.
 func queueQuery(b *pgx.Batch, r authz.Reach, f Filter, out *[]QueueEntry, total *int) {
-	args := append(reachArgs(r), f.Why, f.EPCI, f.Category, f.Limit, f.Offset)
-	b.Queue(queueSQL, args...).Query(func(rows pgx.Rows) error {
+	sql, args := QueueQuery(r, f)
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
 		var err error
 		*out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueEntry, error) {
 			var e QueueEntry
