@@ -397,11 +397,29 @@ func measure(ctx context.Context, o options, list []measured, meter *bench.CPUMe
 				if f.RPS > 0 {
 					p.Ratio = p.RPS / f.RPS
 				}
+				p.RoundRatios = roundRatios(samples[key{m.Name, conc}], samples[besideKey(m, conc)])
 			}
 			pages = append(pages, p)
 		}
 	}
 	return pages, nil
+}
+
+// roundRatios are each round's page figure over the floor run beside it in
+// the same round; none when the floor did not run beside the page.
+func roundRatios(page, beside []bench.Sample) []float64 {
+	if len(beside) != len(page) {
+		return nil
+	}
+	var out []float64
+	for i, s := range page {
+		f := beside[i]
+		if s.Elapsed <= 0 || f.Elapsed <= 0 || f.Requests == 0 {
+			return nil
+		}
+		out = append(out, (float64(s.Requests)/s.Elapsed.Seconds())/(float64(f.Requests)/f.Elapsed.Seconds()))
+	}
+	return out
 }
 
 // saveProfile records the server's CPU for the measured part of a run.

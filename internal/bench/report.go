@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -54,6 +55,23 @@ type Page struct {
 	Floor    string  `json:"floor,omitempty"`
 	FloorRPS float64 `json:"floor_requests_per_second,omitempty"`
 	Ratio    float64 `json:"ratio_to_floor,omitempty"`
+	// RoundRatios are the ratios of each round alone, page against the
+	// floor run beside it in that round: how far one round may stray from
+	// the run's ratio, on this machine, in this run.
+	RoundRatios []float64 `json:"ratio_per_round,omitempty"`
+}
+
+// RatioCell is the page's ratio to its floor, with the rounds' lowest and
+// highest when there are several: "0.71 (0.62–0.80)".
+func (p Page) RatioCell() string {
+	if p.Floor == "" {
+		return ""
+	}
+	s := fmt.Sprintf("%.2f", p.Ratio)
+	if len(p.RoundRatios) > 1 {
+		s += fmt.Sprintf(" (%.2f–%.2f)", slices.Min(p.RoundRatios), slices.Max(p.RoundRatios))
+	}
+	return s
 }
 
 // Check is one of the issue's targets and whether this run met it.
@@ -129,14 +147,14 @@ func (r *Report) Markdown(w io.Writer) error {
 	bw.printf("\n## Pages\n\n")
 	for _, c := range s.Concurrency {
 		bw.printf("### %d concurrent\n\n", c)
-		bw.printf("| Page | req/s | p50 ms | p95 ms | p99 ms | errors | from a cache | floor req/s | ratio | CPU ms/req: server | PostgreSQL |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		bw.printf("| Page | req/s | p50 ms | p95 ms | p99 ms | errors | from a cache | floor req/s | ratio (rounds) | CPU ms/req: server | PostgreSQL |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, p := range r.Pages {
 			if p.Concurrency != c {
 				continue
 			}
-			floor, ratio := "", ""
+			floor, ratio := "", p.RatioCell()
 			if p.Floor != "" {
-				floor, ratio = fmt.Sprintf("%.0f", p.FloorRPS), fmt.Sprintf("%.2f", p.Ratio)
+				floor = fmt.Sprintf("%.0f", p.FloorRPS)
 			}
 			bw.printf("| %s | %.0f | %.2f | %.2f | %.2f | %d | %s | %s | %s | %.2f | %.2f |\n", p.Scenario, p.RPS, p.P50ms, p.P95ms, p.P99ms, p.Errors, p.FromCache(), floor, ratio,
 				p.ProcessCPUms, p.PostgresCPUms)
