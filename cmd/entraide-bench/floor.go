@@ -150,22 +150,15 @@ func floorRoutes(body []byte, pools map[string]*pgxpool.Pool) (*gin.Engine, erro
 			Description: c.PostForm("description"), CommuneCode: c.PostForm("commune_code"), Modes: c.PostFormArray("modes"),
 			WhenKind: c.PostForm("when")}
 		sql, args := help.InsertQuery(d, c.Query("epci"), help.VisibilityVisible, []string{}, author, time.Now().Add(floorExpiry))
-		rows, err := pool.Query(c, sql, args...)
-		if err != nil {
-			c.String(http.StatusInternalServerError, err.Error())
-			return
-		}
-		var id int64
-		for rows.Next() {
-			v, err := rows.Values()
+		rows, _ := pool.Query(c, sql, args...) // its error comes back from CollectOneRow
+		id, err := pgx.CollectOneRow(rows, func(row pgx.CollectableRow) (int64, error) {
+			v, err := row.Values()
 			if err != nil {
-				rows.Close()
-				c.String(http.StatusInternalServerError, err.Error())
-				return
+				return 0, err
 			}
-			id = v[0].(int64)
-		}
-		if err := rows.Err(); err != nil {
+			return v[0].(int64), nil
+		})
+		if err != nil {
 			c.String(http.StatusInternalServerError, err.Error())
 			return
 		}
