@@ -650,6 +650,11 @@ func findTarget(ctx context.Context, dbURL string, portals []bench.Portal) (targ
 		(SELECT id FROM `+writer+`.users WHERE email_key = $1)`, "seed-resident@"+t.writer); err != nil {
 		return t, fmt.Errorf("bench: remove the last run's posts: %w", err)
 	}
+	// A run leaves tens of thousands of them (the POST and its floor):
+	// vacuumed now, not by autovacuum while the pages are measured.
+	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE) `+writer+`.posts`); err != nil {
+		return t, fmt.Errorf("bench: vacuum the writing portal's posts: %w", err)
+	}
 	if err := conn.QueryRow(ctx, `SELECT id, commune_code, epci_code FROM `+writer+`.users WHERE email_key = $1`,
 		"seed-resident@"+t.writer).Scan(&t.wauthor, &t.wcommune, &t.wepci); err != nil {
 		return t, fmt.Errorf("bench: the writing portal's resident: %w", err)
