@@ -671,18 +671,29 @@ func findTarget(ctx context.Context, dbURL string, portals []bench.Portal) (targ
 	if err := conn.QueryRow(ctx, `SELECT epci_code FROM `+schema+`.users WHERE email_key = $1`, "seed-resident@"+t.portal).Scan(&t.near); err != nil {
 		return t, fmt.Errorf("bench: the measured portal's resident: %w", err)
 	}
-	rows, err := conn.Query(ctx, `SELECT id FROM `+schema+`.posts WHERE status = 'ouverte' AND visibility = 'visible' ORDER BY random() LIMIT 1000`)
-	if err != nil {
-		return t, err
+	if t.postIDs, err = visiblePosts(ctx, conn, schema); err != nil {
+		return t, fmt.Errorf("bench: the measured portal: %w", err)
 	}
-	t.postIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return t, err
-	}
-	if len(t.postIDs) == 0 {
-		return t, errors.New("bench: the measured portal has no visible post")
+	// The mixed traffic's post pages are the writing portal's seeded
+	// posts (this run's own come and go).
+	if t.wpostIDs, err = visiblePosts(ctx, conn, writer); err != nil {
+		return t, fmt.Errorf("bench: the writing portal: %w", err)
 	}
 	return t, nil
+}
+
+// visiblePosts are up to 1,000 open, visible posts of schema (quoted),
+// picked at random.
+func visiblePosts(ctx context.Context, conn *pgx.Conn, schema string) ([]int64, error) {
+	rows, err := conn.Query(ctx, `SELECT id FROM `+schema+`.posts WHERE status = 'ouverte' AND visibility = 'visible' ORDER BY random() LIMIT 1000`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err == nil && len(ids) == 0 {
+		err = errors.New("no visible post")
+	}
+	return ids, err
 }
 
 // versions asks the servers theirs.

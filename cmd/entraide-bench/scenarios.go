@@ -27,6 +27,7 @@ type target struct {
 	epci     string  // the EPCI of the filtered list (the most populated one)
 	near     string  // the EPCI of the signed-in resident, whose list shows it first
 	postIDs  []int64 // visible posts of portal, for the post page
+	wpostIDs []int64 // visible posts of writer, for the mixed traffic's post pages
 	commune  string  // a commune code of the portal, for new posts
 	hosts    []string
 	password string
@@ -161,6 +162,7 @@ func scenarios(c *bench.Client, floorAddr string, t target) []measured {
 				return err
 			}, nil
 		}}},
+		mixedScenario(c, signedIn, t),
 	}
 }
 
