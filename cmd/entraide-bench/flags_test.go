@@ -15,6 +15,8 @@ func TestParseFlagsRefusesWhatCannotRun(t *testing.T) {
 	}{
 		{"defaults", nil, ""},
 		{"one generated portal", []string{"-tenants", "1"}, "-tenants"},
+		{"two generated portals, no room for the mixed traffic", []string{"-tenants", "2"}, "-tenants"},
+		{"three generated portals", []string{"-tenants", "3"}, ""},
 		{"one connection", []string{"-db-max-conns", "1"}, "-db-max-conns"},
 		{"a level that is not a number", []string{"-concurrency", "1,huit"}, "-concurrency"},
 		{"no clients", []string{"-concurrency", "0"}, "-concurrency"},
@@ -28,7 +30,7 @@ func TestParseFlagsRefusesWhatCannotRun(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if o.dbMaxConns < 2 || o.tenants < 2 || len(o.concurrency) == 0 {
+				if o.dbMaxConns < 2 || o.tenants < 3 || len(o.concurrency) == 0 {
 					t.Fatalf("accepted but unusable: %+v", o)
 				}
 				return

@@ -110,9 +110,10 @@ func parseFlags(args []string) (options, error) {
 	if o.dbMaxConns < 2 {
 		return o, fmt.Errorf("-db-max-conns: %d; the server needs at least 2 connections", o.dbMaxConns)
 	}
-	if o.tenants < 2 {
-		// One generated portal is read, another written to (findTarget).
-		return o, fmt.Errorf("-tenants: %d; the bench needs at least 2 generated portals", o.tenants)
+	if o.tenants < 3 {
+		// One generated portal is read, another written to, a third
+		// given the mixed traffic (findTarget).
+		return o, fmt.Errorf("-tenants: %d; the bench needs at least 3 generated portals", o.tenants)
 	}
 	for _, s := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -645,19 +646,15 @@ func findTarget(ctx context.Context, dbURL string, portals []bench.Portal) (targ
 	// adds never change what the read pages show; the ones the last run
 	// added are removed first, so every run starts from the seeded content.
 	t.writer = bench.GeneratedSlug(2) + ".localhost"
-	writer := pgx.Identifier{"tenant_" + slugOf(t.writer)}.Sanitize()
-	if _, err := conn.Exec(ctx, `DELETE FROM `+writer+`.posts WHERE author_id =
-		(SELECT id FROM `+writer+`.users WHERE email_key = $1)`, "seed-resident@"+t.writer); err != nil {
-		return t, fmt.Errorf("bench: remove the last run's posts: %w", err)
+	if t.wauthor, t.wcommune, t.wepci, err = writtenPortal(ctx, conn, t.writer); err != nil {
+		return t, err
 	}
-	// A run leaves tens of thousands of them (the POST and its floor):
-	// vacuumed now, not by autovacuum while the pages are measured.
-	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE) `+writer+`.posts`); err != nil {
-		return t, fmt.Errorf("bench: vacuum the writing portal's posts: %w", err)
-	}
-	if err := conn.QueryRow(ctx, `SELECT id, commune_code, epci_code FROM `+writer+`.users WHERE email_key = $1`,
-		"seed-resident@"+t.writer).Scan(&t.wauthor, &t.wcommune, &t.wepci); err != nil {
-		return t, fmt.Errorf("bench: the writing portal's resident: %w", err)
+	// The mixed traffic writes too, to a portal of its own: the POST
+	// and the write floor leave thousands of posts in theirs each run.
+	t.mixer = bench.GeneratedSlug(3) + ".localhost"
+	mixer := pgx.Identifier{"tenant_" + slugOf(t.mixer)}.Sanitize()
+	if _, t.mcommune, t.mepci, err = writtenPortal(ctx, conn, t.mixer); err != nil {
+		return t, err
 	}
 	// The seed makes the référent référent de territoire of the EPCI they
 	// live in; the grant is checked, so that the queue's floor never runs
@@ -674,12 +671,34 @@ func findTarget(ctx context.Context, dbURL string, portals []bench.Portal) (targ
 	if t.postIDs, err = visiblePosts(ctx, conn, schema); err != nil {
 		return t, fmt.Errorf("bench: the measured portal: %w", err)
 	}
-	// The mixed traffic's post pages are the writing portal's seeded
-	// posts (this run's own come and go).
-	if t.wpostIDs, err = visiblePosts(ctx, conn, writer); err != nil {
-		return t, fmt.Errorf("bench: the writing portal: %w", err)
+	// The mixed traffic's post pages are its portal's seeded posts (this
+	// run's own come and go).
+	if t.mpostIDs, err = visiblePosts(ctx, conn, mixer); err != nil {
+		return t, fmt.Errorf("bench: the mixed traffic's portal: %w", err)
 	}
 	return t, nil
+}
+
+// writtenPortal readies a portal that a scenario writes posts to, as its
+// seeded resident: the posts the last run added are removed, so every run
+// starts from the seeded content, and the table is vacuumed now rather
+// than by autovacuum while the pages are measured (a run leaves tens of
+// thousands). It returns the resident's id, commune and EPCI.
+func writtenPortal(ctx context.Context, conn *pgx.Conn, host string) (author int64, commune, epci string, err error) {
+	schema := pgx.Identifier{"tenant_" + slugOf(host)}.Sanitize()
+	resident := "seed-resident@" + host
+	if _, err := conn.Exec(ctx, `DELETE FROM `+schema+`.posts WHERE author_id =
+		(SELECT id FROM `+schema+`.users WHERE email_key = $1)`, resident); err != nil {
+		return 0, "", "", fmt.Errorf("bench: remove the last run's posts on %s: %w", host, err)
+	}
+	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE) `+schema+`.posts`); err != nil {
+		return 0, "", "", fmt.Errorf("bench: vacuum the posts of %s: %w", host, err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT id, commune_code, epci_code FROM `+schema+`.users WHERE email_key = $1`,
+		resident).Scan(&author, &commune, &epci); err != nil {
+		return 0, "", "", fmt.Errorf("bench: the resident of %s: %w", host, err)
+	}
+	return author, commune, epci, nil
 }
 
 // visiblePosts are up to 1,000 open, visible posts of schema (quoted),

@@ -14,9 +14,10 @@ import (
 // the home page, the list and posts; signed-in residents read their list as
 // a browser does (remembered rows allowed); some search; a référent opens
 // the queue; now and then someone publishes a post. All of it goes to one
-// portal, the writing one, so that every post retires that portal's stored
-// pages and remembered rows, as it would in real life, while the portal
-// the other pages are measured on stays as seeded.
+// portal of its own (t.mixer), so that every post retires that portal's
+// stored pages and remembered rows, as it would in real life, while the
+// portal the other pages are measured on stays as seeded, and the POST
+// scenario's thousands of posts land elsewhere.
 
 // A mix step is one kind of request of the mixed traffic.
 const (
@@ -68,18 +69,18 @@ func mixSequence(weights []mixWeight) []string {
 	return seq
 }
 
-// mixedScenario is the mixed traffic on t.writer, compared with the HTTP
+// mixedScenario is the mixed traffic on t.mixer, compared with the HTTP
 // floor (no target: the mix is what it is). signedIn gives the run's one
 // client per person.
 func mixedScenario(c *bench.Client, signedIn func(who, host string) (*http.Client, error), t target) measured {
-	base := "http://" + t.writer
+	base := "http://" + t.mixer
 	return measured{floor: floorStatic, Scenario: bench.Scenario{Name: mixedName, New: func(ctx context.Context, w int) (bench.Worker, error) {
 		visitor := c.HTTP()
-		resident, err := signedIn("resident", t.writer)
+		resident, err := signedIn("resident", t.mixer)
 		if err != nil {
 			return nil, err
 		}
-		referent, err := signedIn("referent", t.writer)
+		referent, err := signedIn("referent", t.mixer)
 		if err != nil {
 			return nil, err
 		}
@@ -93,10 +94,10 @@ func mixedScenario(c *bench.Client, signedIn func(who, host string) (*http.Clien
 		var posts, written int
 		steps := map[string]func(context.Context) error{
 			mixHome: get(visitor, "/"),
-			mixList: get(visitor, "/annonces?"+url.Values{"categorie": {t.category}, "territoire": {t.wepci}}.Encode()),
+			mixList: get(visitor, "/annonces?"+url.Values{"categorie": {t.category}, "territoire": {t.mepci}}.Encode()),
 			mixPostPage: func(ctx context.Context) error {
 				posts++
-				return get(visitor, fmt.Sprintf("/annonces/%d", t.wpostIDs[(w*131+posts)%len(t.wpostIDs)]))(ctx)
+				return get(visitor, fmt.Sprintf("/annonces/%d", t.mpostIDs[(w*131+posts)%len(t.mpostIDs)]))(ctx)
 			},
 			mixSignedList:     get(resident, "/annonces"),
 			mixSignedFiltered: get(resident, "/annonces?"+url.Values{"categorie": {t.category}}.Encode()),
@@ -105,7 +106,9 @@ func mixedScenario(c *bench.Client, signedIn func(who, host string) (*http.Clien
 			mixAgenda:         get(visitor, "/agenda.ics"),
 			mixWrite: func(ctx context.Context) error {
 				written++
-				return postForm(ctx, resident, base+"/annonces/nouvelle", newPostForm(t, token, w, written))
+				form := newPostForm(t, token, w, written)
+				form.Set("commune_code", t.mcommune)
+				return postForm(ctx, resident, base+"/annonces/nouvelle", form)
 			},
 		}
 		seq := mixSequence(mixWeights)

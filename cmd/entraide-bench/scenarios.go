@@ -27,7 +27,10 @@ type target struct {
 	epci     string  // the EPCI of the filtered list (the most populated one)
 	near     string  // the EPCI of the signed-in resident, whose list shows it first
 	postIDs  []int64 // visible posts of portal, for the post page
-	wpostIDs []int64 // visible posts of writer, for the mixed traffic's post pages
+	mixer    string  // host of the portal of the mixed traffic (a third generated one)
+	mcommune string  // the commune of mixer's resident, who writes its posts
+	mepci    string  // mcommune's EPCI
+	mpostIDs []int64 // visible posts of mixer, for the mixed traffic's post pages
 	commune  string  // a commune code of the portal, for new posts
 	hosts    []string
 	password string
