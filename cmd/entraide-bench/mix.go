@@ -34,7 +34,7 @@ const (
 
 // mixWeights are the steps per hundred requests. A mutual-aid portal is
 // read far more than it is written to; one post in a hundred requests is
-// still several a second at full speed, more than any département sees.
+// still about ten a second at full speed, more than any département sees.
 var mixWeights = []mixWeight{
 	{mixHome, 30}, {mixList, 15}, {mixPostPage, 24}, {mixSignedList, 12}, {mixSignedFiltered, 5},
 	{mixSearch, 8}, {mixQueue, 3}, {mixAgenda, 2}, {mixWrite, 1},
@@ -47,7 +47,7 @@ type mixWeight struct {
 
 // mixSequence spreads the steps over a cycle as long as the weights' sum,
 // each as often as its weight and as evenly as it can (smooth weighted
-// round robin): a worker that walks it never sends a run of one kind.
+// round robin): a worker that walks it sends no long run of one kind.
 func mixSequence(weights []mixWeight) []string {
 	total := 0
 	for _, w := range weights {
@@ -97,7 +97,9 @@ func mixedScenario(c *bench.Client, signedIn func(who, host string) (*http.Clien
 			mixList: get(visitor, "/annonces?"+url.Values{"categorie": {t.category}, "territoire": {t.mepci}}.Encode()),
 			mixPostPage: func(ctx context.Context) error {
 				posts++
-				return get(visitor, fmt.Sprintf("/annonces/%d", t.mpostIDs[(w*131+posts)%len(t.mpostIDs)]))(ctx)
+				id := t.mpostIDs[(w*131+posts)%len(t.mpostIDs)]
+				_, err := bench.Get(ctx, visitor, fmt.Sprintf("%s/annonces/%d", base, id), http.StatusOK)
+				return err
 			},
 			mixSignedList:     get(resident, "/annonces"),
 			mixSignedFiltered: get(resident, "/annonces?"+url.Values{"categorie": {t.category}}.Encode()),
@@ -111,14 +113,22 @@ func mixedScenario(c *bench.Client, signedIn func(who, host string) (*http.Clien
 				return postForm(ctx, resident, base+"/annonces/nouvelle", form)
 			},
 		}
-		seq := mixSequence(mixWeights)
+		// The cycle is resolved to its requests once, before the clock
+		// starts; a weight without its request is the bench's own error.
+		order := mixSequence(mixWeights)
+		cycle := make([]func(context.Context) error, len(order))
+		for i, step := range order {
+			if cycle[i] = steps[step]; cycle[i] == nil {
+				return nil, fmt.Errorf("mixed traffic: no request for the step %q", step)
+			}
+		}
 		// Each worker starts at its own place in the cycle, so that the
 		// clients are not all on the same kind of request at once.
 		next := w * 37
 		return func(ctx context.Context) error {
-			step := seq[next%len(seq)]
+			req := cycle[next%len(cycle)]
 			next++
-			return steps[step](ctx)
+			return req(ctx)
 		}, nil
 	}}}
 }
